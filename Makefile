@@ -1,0 +1,24 @@
+# dns-sync — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+SOLUTION := DnsSync.slnx
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+.PHONY: build test migrate clean
+
+build:
+	$(DOTNET) build $(SOLUTION) -c $(CONFIGURATION) -warnaserror
+
+# Every test project in the solution, against real MariaDB/MySQL (see tests/Testing/TestDatabase.cs).
+test: build
+	$(DOTNET) test $(SOLUTION) -c $(CONFIGURATION) --no-build --logger "console;verbosity=normal"
+
+# Applies pending migrations to ConnectionStrings__Default (or pass ARGS="--connection ...").
+migrate:
+	$(DOTNET) run --project migrations -c $(CONFIGURATION) -- up $(ARGS)
+
+clean:
+	$(DOTNET) clean $(SOLUTION) -c $(CONFIGURATION)
+	find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
