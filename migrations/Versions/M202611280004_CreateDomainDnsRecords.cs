@@ -6,6 +6,8 @@ namespace DnsSync.Migrations.Versions;
 public sealed class M202611280004_CreateDomainDnsRecords : Migration
 {
     // value is binary-collated: TXT content is case-sensitive, and names/targets are stored normalised.
+    // attempt_count counts claims: above zero, a provider call may have been made for the row, so a
+    // create without a saved provider_record_id must look the record up first.
     public override void Up() => Execute.Sql("""
         CREATE TABLE domain_dns_records (
             id                 BIGINT        NOT NULL AUTO_INCREMENT,
@@ -24,6 +26,7 @@ public sealed class M202611280004_CreateDomainDnsRecords : Migration
             owner_type         VARCHAR(32)   NOT NULL DEFAULT 'external',
             owner_id           BIGINT        NOT NULL DEFAULT 0,
             version            BIGINT        NOT NULL DEFAULT 1,
+            attempt_count      INT           NOT NULL DEFAULT 0,
             locked_by          VARCHAR(64)   NULL,
             locked_until       DATETIME(6)   NULL,
             last_synced_at     DATETIME(6)   NULL,

@@ -158,3 +158,11 @@ public sealed class SchemaTests
         return schema;
     }
 }
+
+public sealed class SchemaVersionTests
+{
+    [Test]
+    public void Shared_schema_version_is_the_newest_migration() =>
+        Assert.That(DnsSync.Shared.Data.SchemaVersion.Latest, Is.EqualTo(Migrator.LatestVersion),
+            "update SchemaVersion.Latest in shared/Data when adding a migration");
+}

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using DnsSync.Shared.Secrets;
+
+namespace DnsSync.Shared.Tests;
+
+public sealed class SecretProtectorTests
+{
+    private static readonly string Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    [Test]
+    public void Protected_tokens_round_trip_and_never_contain_the_plaintext()
+    {
+        var protector = SecretProtector.FromBase64(Key);
+        var stored = protector.Protect("cf-token-1234567890");
+        Assert.That(stored, Does.StartWith("v1:").And.Not.Contain("cf-token"));
+        Assert.That(protector.Unprotect(stored), Is.EqualTo("cf-token-1234567890"));
+        var again = protector.Protect("cf-token-1234567890");
+        Assert.That(again, Is.Not.EqualTo(stored), "a fresh nonce each time");
+    }
+
+    [Test]
+    public void Plaintext_written_by_hand_still_works()
+    {
+        var protector = SecretProtector.FromBase64(Key);
+        Assert.That(SecretProtector.IsProtected("token"), Is.False);
+        Assert.That(protector.Unprotect("token"), Is.EqualTo("token"));
+    }
+
+    [Test]
+    public void Another_key_or_a_tampered_value_cannot_decrypt()
+    {
+        var stored = SecretProtector.FromBase64(Key).Protect("secret");
+        var other = SecretProtector.FromBase64(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        Assert.That(() => other.Unprotect(stored), Throws.InstanceOf<CryptographicException>());
+        var bytes = Convert.FromBase64String(stored[3..]);
+        bytes[^1] ^= 1;
+        Assert.That(() => SecretProtector.FromBase64(Key).Unprotect("v1:" + Convert.ToBase64String(bytes)), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [TestCase(null, "not set")]
+    [TestCase("not base64!", "not valid base64")]
+    [TestCase("AAAA", "decodes to 3 bytes")]
+    public void A_wrong_key_names_the_setting(string? key, string reason)
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => SecretProtector.FromBase64(key));
+        Assert.That(ex!.Message, Does.Contain("Secrets__Key").And.Contain(reason));
+    }
+
+    [TestCase("abcdefgh1234", "****1234")]
+    [TestCase("abc", "****")]
+    public void Masks_show_only_the_last_four_characters(string token, string mask) =>
+        Assert.That(SecretProtector.Mask(token), Is.EqualTo(mask));
+}
