@@ -163,6 +163,6 @@ public sealed class SchemaVersionTests
 {
     [Test]
     public void Shared_schema_version_is_the_newest_migration() =>
-        Assert.That(DnsSync.Shared.Data.SchemaVersion.Latest, Is.EqualTo(Migrator.LatestVersion),
+        Assert.That(Migrator.LatestVersion, Is.EqualTo(DnsSync.Shared.Data.SchemaVersion.Latest),
             "update SchemaVersion.Latest in shared/Data when adding a migration");
 }
