@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using DnsSync.CloudflareEmulator.Auth;
-using DnsSync.CloudflareEmulator.Hosting;
 using DnsSync.CloudflareEmulator.Records;
 
 namespace DnsSync.CloudflareEmulator.Hosting;
