@@ -14,6 +14,7 @@ public sealed class RecordCrudTests : EmulatorTestBase
     [TestCase("Example.com.", "example.com")]
     [TestCase("_acme-challenge", "_acme-challenge.example.com")]
     [TestCase("*.Dev", "*.dev.example.com")]
+    [TestCase("Bücher", "xn--bcher-kva.example.com")]
     public async Task Create_normalises_the_name_to_a_lower_case_fqdn(string name, string expected)
     {
         var response = await Api.CreateAsync(ZoneId, new { type = "TXT", name, content = "x" });
