@@ -6,10 +6,14 @@ SOLUTION := DnsSync.slnx
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build test migrate clean
+.PHONY: build run test migrate clean
 
 build:
 	$(DOTNET) build $(SOLUTION) -c $(CONFIGURATION) -warnaserror
+
+# Local database, migrations, Cloudflare emulator, api and worker; prints a token and curl lines. Ctrl-C stops all.
+run:
+	./deploy/local/run.sh
 
 # Every test project in the solution, against real MariaDB/MySQL (see tests/Testing/TestDatabase.cs).
 test: build
