@@ -50,9 +50,8 @@ try
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
-    // Configuration errors are InvalidOperationExceptions whose message names the setting; say just that.
-    if (ex is InvalidOperationException) Log.Fatal("api cannot start: {Reason}", ex.Message);
-    else Log.Fatal(ex, "api terminated unexpectedly");
+    // A configuration error's message names the setting; it leads the line so it is what an operator reads.
+    Log.Fatal(ex, "api stopped: {Reason}", ex.Message);
     return 1;
 }
 finally

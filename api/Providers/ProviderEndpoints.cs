@@ -37,7 +37,7 @@ internal static class ProviderEndpoints
         }
         if (!validation.IsValid) return ApiResults.Invalid(validation.Errors);
 
-        return ApiResults.Ok(await queries.BindAsync(request.DomainId!.Value, "cloudflare", zoneId, request.ApiKeyId!.Value, cancellationToken));
+        return ApiResults.Ok(await queries.UpsertAsync(request.DomainId!.Value, "cloudflare", zoneId, request.ApiKeyId!.Value, cancellationToken));
     }
 
     public static async Task<Results<Ok<Envelope<PagedList<ProviderBindingDto>>>, BadRequest<Envelope<ErrorData>>>>

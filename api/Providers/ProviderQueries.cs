@@ -19,7 +19,7 @@ internal sealed class ProviderQueries(MySqlDataSource dataSource)
     }
 
     /// <summary>Creates the domain's binding or replaces it (unique domain_id); either way it ends active.</summary>
-    public async Task<ProviderBindingDto> BindAsync(long domainId, string provider, string zoneId, long apiKeyId, CancellationToken cancellationToken)
+    public async Task<ProviderBindingDto> UpsertAsync(long domainId, string provider, string zoneId, long apiKeyId, CancellationToken cancellationToken)
     {
         const string sql = $"""
             INSERT INTO domain_dns_providers (domain_id, provider, provider_zone_id, api_key_id, status, created_at, updated_at)
