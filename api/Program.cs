@@ -18,7 +18,8 @@ try
 
     // Settings are checked here, before anything listens: a wrong one stops the process with its name.
     var jwt = JwtSettings.FromConfiguration(builder.Configuration);
-    builder.Services.AddDnsSyncDatabase(builder.Configuration);
+    // The record create batch keeps its intermediate results in session variables (@dns_*).
+    builder.Services.AddDnsSyncDatabase(builder.Configuration, connection => connection.AllowUserVariables = true);
     builder.Services.AddSecretProtection(builder.Configuration);
 
     builder.AddApiLogging();

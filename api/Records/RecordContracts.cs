@@ -40,6 +40,8 @@ internal abstract record CreateOutcome
     /// <summary>An identical present record of the same owner already existed: the create is a safe retry.</summary>
     public sealed record Existing(RecordDto Record) : CreateOutcome;
     public sealed record Conflict(string Message, long ConflictingId) : CreateOutcome;
+    /// <summary>The domain is inactive, or has no active binding with an active key.</summary>
+    public sealed record DomainNotUsable : CreateOutcome;
     /// <summary>The per-name lock was not granted in time.</summary>
     public sealed record Busy : CreateOutcome;
 }

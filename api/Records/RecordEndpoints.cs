@@ -44,27 +44,17 @@ internal static class RecordEndpoints
             validation.Add("ownerType", $"ownerType must be one of {string.Join(", ", RecordRules.OwnerTypes)}");
         if (request.OwnerId is not >= 0) validation.Add("ownerId", "ownerId is required and must be an integer of at least 0");
 
-        // The domain decides how the name normalises, so it is read even when other fields are already invalid:
-        // one 400 then lists every problem.
+        // The zone decides how the name normalises; whether the domain may take records is checked by the
+        // create itself, in the same round trip as the insert.
         var name = "";
+        string? zone = null;
         if (request.DomainId is > 0 and var domainId)
         {
-            var domain = await queries.FindDomainTargetAsync(domainId, cancellationToken);
-            if (domain is null)
+            zone = await queries.FindZoneAsync(domainId, cancellationToken);
+            if (zone is null)
                 validation.Add("domainId", $"domain {domainId} does not exist");
-            else
-            {
-                if (domain.Status != "active")
-                    validation.Add("domainId", $"domain {domainId} ({domain.Domain}) is {domain.Status}: records can only be created in active domains");
-                else if (domain.BindingStatus is null)
-                    validation.Add("domainId", $"domain {domainId} ({domain.Domain}) has no DNS provider: bind one with POST /api/v1/dns/providers/bind");
-                else if (domain.BindingStatus != "active")
-                    validation.Add("domainId", $"the DNS provider binding of domain {domainId} ({domain.Domain}) is {domain.BindingStatus}");
-                else if (domain.KeyStatus != "active")
-                    validation.Add("domainId", $"the API key bound to domain {domainId} ({domain.Domain}) is {domain.KeyStatus ?? "missing"}");
-                if (!RecordRules.TryNormalizeName(domain.Domain, request.Name, out name, out var nameError))
-                    validation.Add("name", nameError);
-            }
+            else if (!RecordRules.TryNormalizeName(zone, request.Name, out name, out var nameError))
+                validation.Add("name", nameError);
         }
         else if (string.IsNullOrWhiteSpace(request.Name))
             validation.Add("name", "name is required: use '@' for the zone apex, or a label such as 'www'");
@@ -72,13 +62,28 @@ internal static class RecordEndpoints
         if (!validation.IsValid) return ApiResults.Invalid(validation.Errors);
 
         var outcome = await queries.CreateAsync(
-            new NewRecord(request.DomainId!.Value, type, name, value, ttl, proxied, ownerType, request.OwnerId!.Value), cancellationToken);
+            new NewRecord(request.DomainId!.Value, type, name, value, ttl, proxied, ownerType, request.OwnerId!.Value), zone!, cancellationToken);
         return outcome switch
         {
             CreateOutcome.Created created => ApiResults.Ok(created.Record),
             CreateOutcome.Existing existing => ApiResults.Ok(existing.Record),
             CreateOutcome.Conflict conflict => ApiResults.Conflict(conflict.Message, conflict.ConflictingId == 0 ? null : conflict.ConflictingId),
+            CreateOutcome.DomainNotUsable => ApiResults.Invalid("domainId", await DomainProblemAsync(request.DomainId.Value, queries, cancellationToken)),
             _ => Busy(),
+        };
+    }
+
+    /// <summary>Why a domain cannot take records, for the 400 (only read when a create was refused for it).</summary>
+    private static async Task<string> DomainProblemAsync(long domainId, RecordQueries queries, CancellationToken cancellationToken)
+    {
+        var domain = await queries.FindDomainTargetAsync(domainId, cancellationToken);
+        return domain switch
+        {
+            null => $"domain {domainId} does not exist",
+            { Status: not "active" } => $"domain {domainId} ({domain.Domain}) is {domain.Status}: records can only be created in active domains",
+            { BindingStatus: null } => $"domain {domainId} ({domain.Domain}) has no DNS provider: bind one with POST /api/v1/dns/providers/bind",
+            { BindingStatus: not "active" } => $"the DNS provider binding of domain {domainId} ({domain.Domain}) is {domain.BindingStatus}",
+            _ => $"the API key bound to domain {domainId} ({domain.Domain}) is {domain.KeyStatus ?? "missing"}",
         };
     }
 

@@ -7,6 +7,8 @@ namespace DnsSync.Api.Records;
 /// <summary>The SQL of the record endpoints. Every write sets updated_at (and created_at) to UTC explicitly.</summary>
 internal sealed class RecordQueries(MySqlDataSource dataSource)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> _zones = new();
+
     // Every record read joins its domain for the fqdn; Dapper splits the row at "domain".
     private const string Projection = """
         r.id, r.domain_id, r.type, r.name, r.value, r.ttl, r.proxied, r.status, r.desired_state,
@@ -29,12 +31,19 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
             new CommandDefinition(sql, new { DomainId = domainId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// The zone name of a domain, cached: a domain's name never changes and the API never deletes domains, so
+    /// creates need no extra round trip for it. Whether the domain may take records is checked on every create.
+    /// </summary>
     public async Task<string?> FindZoneAsync(long domainId, CancellationToken cancellationToken)
     {
+        if (_zones.TryGetValue(domainId, out var cached)) return cached;
         const string sql = "SELECT domain FROM domains WHERE id = @DomainId";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string>(
+        var zone = await connection.QuerySingleOrDefaultAsync<string>(
             new CommandDefinition(sql, new { DomainId = domainId }, cancellationToken: cancellationToken));
+        if (zone is not null) _zones[domainId] = zone;
+        return zone;
     }
 
     public async Task<RecordDto?> GetAsync(long id, CancellationToken cancellationToken)
@@ -50,75 +59,83 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Creates a present record. A, AAAA and CNAME creates hold a named lock on (domain, name) while they check
-    /// CNAME exclusivity and insert, so a CNAME and an A racing for one name cannot both win; other names of the
-    /// same domain are not serialised. Identical present rows are caught by the unique present_key either way.
+    /// Creates a present record in one round trip. A, AAAA and CNAME creates hold a named lock on (domain, name)
+    /// while the same batch checks the domain, checks CNAME exclusivity and inserts, so a CNAME and an A racing for
+    /// one name cannot both win; other names of the domain are not serialised. The reads are plain (non-locking)
+    /// reads, so no InnoDB gap locks are taken. Identical present rows are caught by the unique present_key
+    /// either way (TXT creates rely on it alone).
     /// </summary>
-    public async Task<CreateOutcome> CreateAsync(NewRecord record, CancellationToken cancellationToken)
+    public async Task<CreateOutcome> CreateAsync(NewRecord record, string zone, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Success costs one round trip and no read-back: the new row is known but for its id and timestamps.
+        // Rows are read back only when the insert did not happen (identical or conflicting records).
+        const string sql = $"""
+            SET @dns_locked = IF(@LockName IS NULL, 1, GET_LOCK(@LockName, 5));
+            SET @dns_now = UTC_TIMESTAMP(6),
+                @dns_domain_ok = (
+                    SELECT COUNT(*) FROM domains d
+                    JOIN domain_dns_providers p ON p.domain_id = d.id AND p.status = 'active'
+                    JOIN api_keys k ON k.id = p.api_key_id AND k.status = 'active'
+                    WHERE d.id = @DomainId AND d.status = 'active'),
+                @dns_clash = (
+                    SELECT MIN(r.id) FROM domain_dns_records r
+                    WHERE r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
+                      AND ((r.type = @Type AND r.value = @Value) OR (@LockName IS NOT NULL AND (r.type = 'CNAME'
+                           OR (@Type = 'CNAME' AND r.type IN ('A', 'AAAA'))))));
+            INSERT INTO domain_dns_records
+                (domain_id, type, name, value, ttl, proxied, status, desired_state, owner_type, owner_id, created_at, updated_at)
+            SELECT @DomainId, @Type, @Name, @Value, @Ttl, @Proxied, 'pending', 'present', @OwnerType, @OwnerId, @dns_now, @dns_now
+            FROM DUAL WHERE @dns_locked = 1 AND @dns_domain_ok > 0 AND @dns_clash IS NULL;
+            SELECT @dns_locked AS Locked, @dns_domain_ok AS DomainOk, ROW_COUNT() AS Inserted, LAST_INSERT_ID() AS Id, @dns_now AS Now,
+                   IF(@LockName IS NULL, 0, RELEASE_LOCK(@LockName)) AS Released;
+            SELECT {Projection}
+            FROM domain_dns_records r JOIN domains d ON d.id = r.domain_id
+            WHERE @dns_clash IS NOT NULL AND r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
+              AND ((r.type = @Type AND r.value = @Value) OR (@LockName IS NOT NULL AND (r.type = 'CNAME'
+                   OR (@Type = 'CNAME' AND r.type IN ('A', 'AAAA')))))
+            ORDER BY r.id;
+            """;
         var lockName = RecordRules.IsProxiable(record.Type) ? LockName(record.DomainId, record.Name) : null;
-        var lockHeld = false;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            if (lockName is not null)
-            {
-                const string lockAndCheck = $"""
-                    SELECT GET_LOCK(@LockName, 5);
-                    SELECT {Projection}
-                    FROM domain_dns_records r JOIN domains d ON d.id = r.domain_id
-                    WHERE r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
-                      AND (r.type = 'CNAME'
-                           OR (@Type = 'CNAME' AND r.type IN ('A', 'AAAA'))
-                           OR (r.type = @Type AND r.value = @Value))
-                    ORDER BY r.id
-                    """;
-                await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(
-                    lockAndCheck, new { LockName = lockName, record.DomainId, record.Name, record.Type, record.Value },
-                    cancellationToken: cancellationToken));
-                lockHeld = await grid.ReadSingleAsync<long?>() == 1;
-                var found = ReadRecords(grid);
-                if (!lockHeld) return new CreateOutcome.Busy();
-                var identical = found.FirstOrDefault(r => r.Type == record.Type && r.Value == record.Value);
-                if (identical is not null) return SameOrOtherOwner(identical, record);
-                if (found.FirstOrDefault() is { } clash)
-                    return new CreateOutcome.Conflict(
-                        $"{(record.Type == "CNAME" ? "a CNAME" : $"an {record.Type} record")} cannot share the name '{record.Name}' with "
-                        + $"the present {clash.Type} record {clash.Id}: a CNAME must be the only A/AAAA/CNAME record at its name",
-                        clash.Id);
-            }
-
-            // The lock (if any) is released in the same round trip as the insert.
-            const string insert = $"""
-                INSERT INTO domain_dns_records
-                    (domain_id, type, name, value, ttl, proxied, status, desired_state, owner_type, owner_id, created_at, updated_at)
-                VALUES
-                    (@DomainId, @Type, @Name, @Value, @Ttl, @Proxied, 'pending', 'present', @OwnerType, @OwnerId, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
-                SELECT {Projection}
-                FROM domain_dns_records r JOIN domains d ON d.id = r.domain_id
-                WHERE r.id = LAST_INSERT_ID();
-                DO IF(@LockName IS NULL, 0, RELEASE_LOCK(@LockName));
-                """;
-            var created = (await QueryRecordsAsync(connection, new CommandDefinition(insert, new
+            await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql, new
             {
                 record.DomainId, record.Type, record.Name, record.Value, record.Ttl, record.Proxied,
                 record.OwnerType, record.OwnerId, LockName = lockName,
-            }, cancellationToken: cancellationToken))).Single();
-            lockHeld = false;
-            return new CreateOutcome.Created(created);
+            }, cancellationToken: cancellationToken));
+            var flags = await grid.ReadSingleAsync<CreateFlags>();
+            var rows = ReadRecords(grid);
+            if (flags.Locked != 1) return new CreateOutcome.Busy();
+            if (flags.DomainOk == 0) return new CreateOutcome.DomainNotUsable();
+            if (flags.Inserted == 1)
+                return new CreateOutcome.Created(new RecordDto(
+                    flags.Id, record.DomainId, record.Type, record.Name, RecordRules.ToFqdn(zone, record.Name), record.Value, record.Ttl,
+                    record.Proxied, RecordStatus.Pending, DesiredState.Present, null, null, 0, null, record.OwnerType, record.OwnerId,
+                    1, null, flags.Now, flags.Now));
+
+            var identical = rows.FirstOrDefault(r => r.Type == record.Type && r.Value == record.Value);
+            if (identical is not null) return SameOrOtherOwner(identical, record);
+            if (rows.FirstOrDefault() is { } clash)
+                return new CreateOutcome.Conflict(
+                    $"{(record.Type == "CNAME" ? "a CNAME" : $"an {record.Type} record")} cannot share the name '{record.Name}' with "
+                    + $"the present {clash.Type} record {clash.Id}: a CNAME must be the only A/AAAA/CNAME record at its name",
+                    clash.Id);
+            return new CreateOutcome.Conflict("a conflicting record changed while this one was being created: retry", 0);
         }
-        catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        catch (MySqlException ex)
         {
-            await ReleaseAsync(connection, lockName, lockHeld, cancellationToken);
-            lockHeld = false;
+            // The batch stopped at the failing statement, so the lock may still be held: release it before the
+            // connection goes back to the pool, whatever the error.
+            if (lockName is not null) await TryReleaseAsync(connection, lockName);
+            if (ex.ErrorCode != MySqlErrorCode.DuplicateKeyEntry) throw;
+
+            // An identical row appeared between the check and the insert (a concurrent TXT create, or an update
+            // that changed a value to this one).
             var existing = await FindPresentAsync(connection, record, cancellationToken);
             return existing is null
                 ? new CreateOutcome.Conflict("an identical record changed while it was being created: retry", 0)
                 : SameOrOtherOwner(existing, record);
-        }
-        finally
-        {
-            if (lockHeld) await ReleaseAsync(connection, lockName, lockHeld, CancellationToken.None);
         }
     }
 
@@ -229,12 +246,36 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
             : $"dns-sync:{domainId}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..32]}";
     }
 
+    private sealed class CreateFlags
+    {
+        public long? Locked { get; init; }
+        public long DomainOk { get; init; }
+        public long Inserted { get; init; }
+        public long Id { get; init; }
+        // A session variable carries no column type, so its kind is set here: every time in the schema is UTC.
+        private readonly DateTime _now;
+        public DateTime Now { get => _now; init => _now = DateTime.SpecifyKind(value, DateTimeKind.Utc); }
+    }
+
     private static CreateOutcome SameOrOtherOwner(RecordDto existing, NewRecord record) =>
         existing.OwnerType == record.OwnerType && existing.OwnerId == record.OwnerId
             ? new CreateOutcome.Existing(existing)
             : new CreateOutcome.Conflict(
                 $"an identical {record.Type} record '{record.Name}' → '{Validation.Shorten(record.Value)}' already exists as record {existing.Id} "
                 + $"of another owner ({existing.OwnerType} {existing.OwnerId})", existing.Id);
+
+    private static async Task TryReleaseAsync(MySqlConnection connection, string lockName)
+    {
+        if (connection.State != System.Data.ConnectionState.Open) return;
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DO RELEASE_LOCK(@LockName)", new { LockName = lockName }));
+        }
+        catch (MySqlException)
+        {
+            // The connection is broken; the server releases its locks when the session ends.
+        }
+    }
 
     private static async Task<RecordDto?> FindPresentAsync(MySqlConnection connection, NewRecord record, CancellationToken cancellationToken)
     {
@@ -245,12 +286,6 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
             """;
         return (await QueryRecordsAsync(connection, new CommandDefinition(sql,
             new { record.DomainId, record.Name, record.Type, record.Value }, cancellationToken: cancellationToken))).SingleOrDefault();
-    }
-
-    private static async Task ReleaseAsync(MySqlConnection connection, string? lockName, bool held, CancellationToken cancellationToken)
-    {
-        if (lockName is null || !held) return;
-        await connection.ExecuteAsync(new CommandDefinition("DO RELEASE_LOCK(@LockName)", new { LockName = lockName }, cancellationToken: cancellationToken));
     }
 
     private static async Task<IReadOnlyList<RecordDto>> QueryRecordsAsync(MySqlConnection connection, CommandDefinition command) =>
