@@ -98,6 +98,20 @@ public sealed class RecordValidationTests : ApiTestBase
     }
 
     [Test]
+    public async Task Domain_state_is_checked_on_every_create_not_cached()
+    {
+        var (domainId, _) = await SeedZoneAsync();
+        (await CreateRecordAsync(domainId, "A", "first", "192.0.2.1")).AssertOk();
+        await ExecAsync("UPDATE domains SET status = 'inactive' WHERE id = @domainId", new { domainId });
+        var before = await RowCountsAsync();
+        (await CreateRecordAsync(domainId, "A", "second", "192.0.2.2")).AssertInvalid("domainId", "is inactive");
+        (await CreateRecordAsync(domainId, "TXT", "second", "t")).AssertInvalid("domainId", "is inactive");
+        Assert.That(await RowCountsAsync(), Is.EqualTo(before));
+        await ExecAsync("UPDATE domains SET status = 'active' WHERE id = @domainId", new { domainId });
+        (await CreateRecordAsync(domainId, "A", "second", "192.0.2.2")).AssertOk();
+    }
+
+    [Test]
     public async Task Update_rules_answer_400_and_write_nothing()
     {
         var txt = (await CreateRecordAsync(_domainId, "TXT", "upd-rules", "v")).AssertOk().Data.GetProperty("id").GetInt64();
