@@ -1,3 +1,11 @@
+using DnsSync.Api.ApiKeys;
+using DnsSync.Api.Auth;
+using DnsSync.Api.Domains;
+using DnsSync.Api.Health;
+using DnsSync.Api.Infrastructure;
+using DnsSync.Api.Providers;
+using DnsSync.Api.Records;
+using DnsSync.Shared.Data;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
@@ -5,25 +13,51 @@ Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger()
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    builder.Services.AddSerilog((services, lc) => lc
-        .ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services)
-        .WriteTo.Console());
+    if (args is ["token", .. var tokenArgs])
+        return TokenCommand.Run(tokenArgs, builder.Configuration, Console.Out, Console.Error);
+
+    // Settings are checked here, before anything listens: a wrong one stops the process with its name.
+    var jwt = JwtSettings.FromConfiguration(builder.Configuration);
+    // The record create batch keeps its intermediate results in session variables (@dns_*).
+    builder.Services.AddDnsSyncDatabase(builder.Configuration, connection => connection.AllowUserVariables = true);
+    builder.Services.AddSecretProtection(builder.Configuration);
+
+    builder.AddApiLogging();
+    builder.Services.AddJwtAuth(jwt);
+    builder.Services.AddEnvelopeErrors();
+    builder.Services.AddApiJson();
+    builder.Services.AddApiDocumentation();
+    builder.Services.AddSingleton<RecordQueries>();
+    builder.Services.AddSingleton<DomainQueries>();
+    builder.Services.AddSingleton<ApiKeyQueries>();
+    builder.Services.AddSingleton<ProviderQueries>();
 
     var app = builder.Build();
-    app.UseSerilogRequestLogging();
-    app.MapGet("/health/live", () => TypedResults.Ok(new { code = 0, message = "success", data = (object?)null }));
-    app.Run();
+    app.UseApiRequestLogging();
+    app.UseEnvelopeErrors();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapHealthEndpoints();
+    app.MapApiDocumentation();
+    var v1 = app.MapGroup("/api/v1");
+    v1.MapRecordEndpoints();
+    v1.MapDomainEndpoints();
+    v1.MapApiKeyEndpoints();
+    v1.MapProviderEndpoints();
+
+    await app.RunAsync();
     return 0;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
-    Log.Fatal(ex, "api terminated unexpectedly");
+    // A configuration error's message names the setting; it leads the line so it is what an operator reads.
+    Log.Fatal(ex, "api stopped: {Reason}", ex.Message);
     return 1;
 }
 finally
 {
-    Log.CloseAndFlush();
+    await Log.CloseAndFlushAsync();
 }
 
 public partial class Program;

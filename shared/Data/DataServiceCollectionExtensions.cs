@@ -13,7 +13,15 @@ public static class DataServiceCollectionExtensions
     /// Registers one <see cref="MySqlDataSource"/> for <c>ConnectionStrings:Default</c>. Times are read as UTC
     /// (every timestamp column holds UTC), and Dapper maps snake_case columns to PascalCase properties.
     /// </summary>
-    public static IServiceCollection AddDnsSyncDatabase(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDnsSyncDatabase(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddDnsSyncDatabase(configuration, _ => { });
+
+    /// <summary>
+    /// As <see cref="AddDnsSyncDatabase(IServiceCollection, IConfiguration)"/>, letting the host adjust the connection
+    /// settings first (the api sets <c>AllowUserVariables</c> for its one-round-trip create batch).
+    /// </summary>
+    public static IServiceCollection AddDnsSyncDatabase(this IServiceCollection services, IConfiguration configuration,
+        Action<MySqlConnectionStringBuilder> configure)
     {
         var connectionString = configuration.GetConnectionString("Default");
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -27,6 +35,7 @@ public static class DataServiceCollectionExtensions
         {
             throw new InvalidOperationException($"ConnectionStrings__Default is malformed: {ex.Message}");
         }
+        configure(builder);
         builder.DateTimeKind = MySqlDateTimeKind.Utc;
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         services.AddSingleton(_ => new MySqlDataSourceBuilder(builder.ConnectionString).Build());

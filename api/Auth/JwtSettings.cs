@@ -1,0 +1,30 @@
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DnsSync.Api.Auth;
+
+/// <summary>
+/// HS256 settings shared by token validation and the <c>token</c> command. The key is the UTF-8 bytes of the
+/// secret, as the CMDB's Go code signs with <c>[]byte(JWT_SECRET)</c>, so its tokens validate here.
+/// </summary>
+internal sealed record JwtSettings(string Secret, string? Issuer, string? Audience)
+{
+    public const int MinSecretBytes = 32;
+
+    public SymmetricSecurityKey SigningKey => new(Encoding.UTF8.GetBytes(Secret));
+
+    /// <summary>Reads <c>Auth:JwtSecret</c> (else <c>JWT_SECRET</c>), <c>Auth:Issuer</c>, <c>Auth:Audience</c>; a missing or short secret stops start-up.</summary>
+    public static JwtSettings FromConfiguration(IConfiguration configuration)
+    {
+        var secret = configuration["Auth:JwtSecret"];
+        if (string.IsNullOrEmpty(secret)) secret = configuration["JWT_SECRET"];
+        if (string.IsNullOrEmpty(secret))
+            throw new InvalidOperationException("Auth__JwtSecret (or JWT_SECRET) is not set: give the HS256 signing secret, at least 32 bytes (openssl rand -base64 48).");
+        var bytes = Encoding.UTF8.GetByteCount(secret);
+        if (bytes < MinSecretBytes)
+            throw new InvalidOperationException($"Auth__JwtSecret (or JWT_SECRET) is {bytes} bytes long; HS256 needs at least {MinSecretBytes} (openssl rand -base64 48).");
+        return new JwtSettings(secret, Blank(configuration["Auth:Issuer"]), Blank(configuration["Auth:Audience"]));
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}

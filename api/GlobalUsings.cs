@@ -1,0 +1,4 @@
+global using Dapper;
+global using DnsSync.Api.Infrastructure;
+global using Microsoft.AspNetCore.Http.HttpResults;
+global using MySqlConnector;

@@ -1,0 +1,79 @@
+namespace DnsSync.Api.Providers;
+
+internal sealed class ProviderQueries(MySqlDataSource dataSource)
+{
+    private const string Projection = """
+        p.id, p.domain_id, d.domain, p.provider, p.provider_zone_id, p.api_key_id, p.status, p.created_at, p.updated_at
+        """;
+
+    public async Task<(bool DomainExists, bool KeyExists)> ExistAsync(long domainId, long apiKeyId, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT EXISTS (SELECT 1 FROM domains WHERE id = @DomainId) AS DomainExists,
+                   EXISTS (SELECT 1 FROM api_keys WHERE id = @ApiKeyId) AS KeyExists
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<ExistsRow>(
+            new CommandDefinition(sql, new { DomainId = domainId, ApiKeyId = apiKeyId }, cancellationToken: cancellationToken));
+        return (row.DomainExists == 1, row.KeyExists == 1);
+    }
+
+    /// <summary>Creates the domain's binding or replaces it (unique domain_id); either way it ends active.</summary>
+    public async Task<ProviderBindingDto> UpsertAsync(long domainId, string provider, string zoneId, long apiKeyId, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            INSERT INTO domain_dns_providers (domain_id, provider, provider_zone_id, api_key_id, status, created_at, updated_at)
+            VALUES (@DomainId, @Provider, @ZoneId, @ApiKeyId, 'active', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
+            ON DUPLICATE KEY UPDATE
+                provider = @Provider, provider_zone_id = @ZoneId, api_key_id = @ApiKeyId,
+                status = 'active', updated_at = UTC_TIMESTAMP(6);
+            SELECT {Projection}
+            FROM domain_dns_providers p JOIN domains d ON d.id = p.domain_id
+            WHERE p.domain_id = @DomainId;
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ProviderBindingRow>(new CommandDefinition(sql,
+            new { DomainId = domainId, Provider = provider, ZoneId = zoneId, ApiKeyId = apiKeyId }, cancellationToken: cancellationToken)))
+            .Single().ToDto();
+    }
+
+    public async Task<PagedList<ProviderBindingDto>> ListAsync(long? domainId, int page, int pageSize, CancellationToken cancellationToken)
+    {
+        const string sql = $"""
+            SELECT COUNT(*) FROM domain_dns_providers p WHERE @DomainId IS NULL OR p.domain_id = @DomainId;
+            SELECT {Projection}
+            FROM domain_dns_providers p JOIN domains d ON d.id = p.domain_id
+            WHERE @DomainId IS NULL OR p.domain_id = @DomainId
+            ORDER BY p.id DESC
+            LIMIT @Take OFFSET @Skip;
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql,
+            new { DomainId = domainId, Take = pageSize, Skip = (long)(page - 1) * pageSize }, cancellationToken: cancellationToken));
+        var total = await grid.ReadSingleAsync<long>();
+        var list = (await grid.ReadAsync<ProviderBindingRow>()).Select(r => r.ToDto()).ToList();
+        return new PagedList<ProviderBindingDto>(list, total, page, pageSize);
+    }
+
+    private sealed class ExistsRow
+    {
+        public long DomainExists { get; init; }
+        public long KeyExists { get; init; }
+    }
+
+    private sealed class ProviderBindingRow
+    {
+        public long Id { get; init; }
+        public long DomainId { get; init; }
+        public string Domain { get; init; } = "";
+        public string Provider { get; init; } = "";
+        public string ProviderZoneId { get; init; } = "";
+        public long ApiKeyId { get; init; }
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+
+        public ProviderBindingDto ToDto() =>
+            new(Id, DomainId, Domain, Provider, ProviderZoneId, ApiKeyId, Status, CreatedAt, UpdatedAt);
+    }
+}

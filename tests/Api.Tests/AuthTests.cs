@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using DnsSync.Api.Auth;
+using Microsoft.Extensions.Configuration;
+
+namespace DnsSync.Api.Tests;
+
+/// <summary>Bearer JWT, HS256 only; every failure is a 401 envelope that does not echo the token.</summary>
+public sealed class AuthTests : ApiTestBase
+{
+    private const string Protected = "/api/v1/dns/records";
+
+    [Test]
+    public async Task Valid_token_is_accepted()
+    {
+        (await GetAsync(Protected)).AssertOk();
+    }
+
+    [Test]
+    public async Task Missing_token_is_401_envelope_with_challenge()
+    {
+        var reply = (await GetAsync(Protected, CreateClient(token: null))).AssertError(HttpStatusCode.Unauthorized);
+        Assert.That(reply.Message, Does.Contain("Authorization: Bearer"));
+        Assert.That(reply.Response.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
+        (await PostAsync("/api/v1/domains/create", new { domain = "x.example.com" }, CreateClient(token: null))).AssertError(HttpStatusCode.Unauthorized);
+    }
+
+    [TestCase("not-a-jwt")]
+    [TestCase("a.b.c")]
+    [TestCase("")]
+    public async Task Malformed_token_is_401(string token)
+    {
+        using var client = CreateClient(token: null);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        var reply = (await GetAsync(Protected, client)).AssertError(HttpStatusCode.Unauthorized);
+        if (token.Length > 0) Assert.That(reply.Text, Does.Not.Contain(token));
+    }
+
+    [Test]
+    public async Task Basic_scheme_is_401()
+    {
+        using var client = CreateClient(token: null);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("u:p"u8.ToArray()));
+        (await GetAsync(Protected, client)).AssertError(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Expired_token_is_401_saying_expired()
+    {
+        var expired = Token(ttl: TimeSpan.FromMinutes(5), now: DateTime.UtcNow.AddHours(-1));
+        var reply = (await GetAsync(Protected, CreateClient(expired))).AssertError(HttpStatusCode.Unauthorized);
+        Assert.That(reply.Message, Does.Contain("expired"));
+    }
+
+    [Test]
+    public async Task Token_signed_with_another_secret_is_401()
+    {
+        var forged = Token(secret: "another-secret-that-is-long-enough-0123456789");
+        var reply = (await GetAsync(Protected, CreateClient(forged))).AssertError(HttpStatusCode.Unauthorized);
+        Assert.That(reply.Message, Does.Contain("signature"));
+    }
+
+    [Test]
+    public async Task Unsigned_alg_none_token_is_401()
+    {
+        var header = Base64Url("""{"alg":"none","typ":"JWT"}""");
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var payload = Base64Url($$"""{"sub":"mallory","exp":{{exp}}}""");
+        (await GetAsync(Protected, CreateClient($"{header}.{payload}."))).AssertError(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Hs512_token_is_401()
+    {
+        var header = Base64Url("""{"alg":"HS512","typ":"JWT"}""");
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var payload = Base64Url($$"""{"sub":"x","exp":{{exp}}}""");
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA512.HashData(
+            Encoding.UTF8.GetBytes(ApiFactory.JwtSecret), Encoding.ASCII.GetBytes($"{header}.{payload}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        (await GetAsync(Protected, CreateClient($"{header}.{payload}.{signature}"))).AssertError(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Token_without_expiry_is_401()
+    {
+        var header = Base64Url("""{"alg":"HS256","typ":"JWT"}""");
+        var payload = Base64Url("""{"sub":"forever"}""");
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes(ApiFactory.JwtSecret), Encoding.ASCII.GetBytes($"{header}.{payload}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        (await GetAsync(Protected, CreateClient($"{header}.{payload}.{signature}"))).AssertError(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Cmdb_style_token_signed_with_the_shared_secret_is_accepted()
+    {
+        // The CMDB's Go code signs HS256 with []byte(JWT_SECRET) and its own claims, without sub.
+        var header = Base64Url("""{"alg":"HS256","typ":"JWT"}""");
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var payload = Base64Url($$"""{"user_id":1,"username":"admin","exp":{{exp}}}""");
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes(ApiFactory.JwtSecret), Encoding.ASCII.GetBytes($"{header}.{payload}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        (await GetAsync(Protected, CreateClient($"{header}.{payload}.{signature}"))).AssertOk();
+    }
+
+    [Test]
+    public async Task Issuer_is_checked_only_when_configured()
+    {
+        await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?> { ["Auth:Issuer"] = "dns-sync" });
+        (await GetAsync(Protected, CreateClient(Token(issuer: "dns-sync"), factory))).AssertOk();
+        var wrong = (await GetAsync(Protected, CreateClient(Token(issuer: "someone-else"), factory))).AssertError(HttpStatusCode.Unauthorized);
+        Assert.That(wrong.Message, Does.Contain("issuer"));
+        (await GetAsync(Protected, CreateClient(Token(), factory))).AssertError(HttpStatusCode.Unauthorized);
+
+        // Without Auth:Issuer (the fixture's app) any issuer is fine.
+        (await GetAsync(Protected, CreateClient(Token(issuer: "someone-else")))).AssertOk();
+    }
+
+    [Test]
+    public async Task Jwt_secret_is_also_read_from_JWT_SECRET()
+    {
+        var settings = JwtSettings.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["JWT_SECRET"] = ApiFactory.JwtSecret }).Build());
+        Assert.That(settings.Secret, Is.EqualTo(ApiFactory.JwtSecret));
+    }
+
+    [TestCase("24h", 24 * 3600)]
+    [TestCase("90s", 90)]
+    [TestCase("30m", 1800)]
+    [TestCase("7d", 7 * 86400)]
+    public void Token_ttl_parses(string text, int seconds)
+    {
+        Assert.That(TokenCommand.TryParseDuration(text, out var ttl), Is.True);
+        Assert.That(ttl, Is.EqualTo(TimeSpan.FromSeconds(seconds)));
+    }
+
+    [TestCase("")]
+    [TestCase("h")]
+    [TestCase("0h")]
+    [TestCase("-5m")]
+    [TestCase("5w")]
+    [TestCase("1.5h")]
+    public void Bad_token_ttl_is_refused(string text) => Assert.That(TokenCommand.TryParseDuration(text, out _), Is.False);
+
+    private static string Base64Url(string json) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
