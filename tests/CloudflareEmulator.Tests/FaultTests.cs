@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+
+namespace DnsSync.CloudflareEmulator.Tests;
+
+public sealed class FaultTests : EmulatorTestBase
+{
+    private static readonly object NewRecord = new { type = "A", name = "www", content = "192.0.2.1" };
+
+    [Test]
+    public async Task Latency_delays_the_reply_and_then_serves_it()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.Latency, LatencyMs = 300, PathPattern = "/dns_records$" });
+        var watch = Stopwatch.StartNew();
+
+        var response = await Api.GetAsync(CfApi.Records(ZoneId));
+
+        Assert.That(watch.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(280));
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Server_error_applies_to_the_next_n_requests_only()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ServerError, StatusCode = 503, Count = 2, Method = "POST" });
+
+        var first = await Api.CreateAsync(ZoneId, NewRecord);
+        var second = await Api.CreateAsync(ZoneId, NewRecord);
+        var third = await Api.CreateAsync(ZoneId, NewRecord);
+
+        Assert.That(first.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(second.Status, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(third.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(Server.Records(ZoneId), Has.Count.EqualTo(1), "a 5xx fault applies nothing");
+    }
+
+    [Test]
+    public async Task Fault_matches_only_its_method_and_path()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ServerError, Method = "DELETE", PathPattern = "^/zones/[^/]+/dns_records/[0-9a-f]{32}$" });
+
+        var list = await Api.GetAsync(CfApi.Records(ZoneId));
+        var id = await Api.CreateIdAsync(ZoneId, NewRecord);
+        var delete = await Api.SendAsync(HttpMethod.Delete, CfApi.Record(ZoneId, id), null);
+        var deleteUnderPrefix = await Api.SendAsync(HttpMethod.Delete, "client/v4/" + CfApi.Record(ZoneId, id), null);
+
+        Assert.That(list.Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(delete.Status, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(deleteUnderPrefix.Status, Is.EqualTo(HttpStatusCode.InternalServerError));
+    }
+
+    [Test]
+    public async Task Probability_zero_never_fires_and_one_always_fires()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ServerError, Probability = 0, PathPattern = "^/zones$" });
+        Server.AddFault(new FaultRule { Kind = FaultKind.ServerError, Probability = 1, PathPattern = "^/user/" });
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.That((await Api.GetAsync("zones")).Status, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That((await Api.GetAsync("user/tokens/verify")).Status, Is.EqualTo(HttpStatusCode.InternalServerError));
+        }
+    }
+
+    [Test]
+    public async Task Rate_limit_fault_answers_429_971_with_its_retry_after()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.RateLimit, RetryAfterSeconds = 7, Count = 1 });
+
+        var response = await Api.GetAsync(CfApi.Records(ZoneId));
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.TooManyRequests));
+        Assert.That(response.Codes, Is.EqualTo(new[] { 971 }));
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.EqualTo(TimeSpan.FromSeconds(7)));
+    }
+
+    [Test]
+    public async Task Hang_outlasts_the_client_timeout_and_applies_nothing()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.Hang, HangMs = 20_000, Method = "POST" });
+        using var impatient = new HttpClient { BaseAddress = Server.BaseUrl, Timeout = TimeSpan.FromMilliseconds(300) };
+
+        Assert.That(async () => await new CfApi(impatient, Token).CreateAsync(ZoneId, NewRecord), Throws.InstanceOf<TaskCanceledException>());
+
+        await WaitUntilAsync(() => Server.Requests.Any(r => r.Fault == "Hang"), because: "the aborted request is logged");
+        Assert.That(Server.Requests.Single(r => r.Fault == "Hang").Status, Is.Zero);
+        Assert.That(Server.Records(ZoneId), Is.Empty);
+    }
+
+    [Test]
+    public async Task Hang_that_ends_before_the_client_gives_up_answers_504()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.Hang, HangMs = 100, Count = 1 });
+
+        var response = await Api.GetAsync(CfApi.Records(ZoneId));
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.GatewayTimeout));
+    }
+
+    [Test]
+    public async Task Apply_then_fail_commits_the_change_but_answers_500()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ApplyThenFail500, Method = "POST", Count = 1 });
+
+        var response = await Api.CreateAsync(ZoneId, NewRecord);
+        var retry = await Api.CreateAsync(ZoneId, NewRecord);
+
+        Assert.That(response.Status, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(response.Success, Is.False);
+        Assert.That(Server.Records(ZoneId), Has.Count.EqualTo(1));
+        Assert.That(retry.Codes, Is.EqualTo(new[] { 81058 }), "a blind retry meets the record the failed call created");
+    }
+
+    [Test]
+    public async Task Apply_then_drop_commits_the_change_and_aborts_the_connection()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ApplyThenDrop, Method = "POST", Count = 1 });
+
+        Assert.That(async () => await Api.CreateAsync(ZoneId, NewRecord), Throws.InstanceOf<HttpRequestException>());
+
+        var record = Server.Records(ZoneId).Single();
+        await WaitUntilAsync(() => Server.Requests.Any(r => r.Fault == "ApplyThenDrop"));
+        var logged = Server.Requests.Single(r => r.Fault == "ApplyThenDrop");
+        Assert.That(logged.Status, Is.Zero);
+        Assert.That(logged.RecordIds, Is.EqualTo(new[] { record.Id }));
+    }
+
+    [Test]
+    public async Task Faults_are_managed_over_http_and_never_hit_control_routes()
+    {
+        var added = await Http.PostAsJsonAsync("__emulator/faults", new { method = "GET", pathPattern = ".*", kind = "ServerError", statusCode = 502 });
+        var faulted = await Api.GetAsync("zones");
+        var control = await Http.GetAsync("__emulator/requests");
+        var listed = await Http.GetFromJsonAsync<FaultRule[]>("__emulator/faults");
+        var cleared = await Http.DeleteAsync("__emulator/faults");
+        var healed = await Api.GetAsync("zones");
+
+        Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(faulted.Status, Is.EqualTo(HttpStatusCode.BadGateway));
+        Assert.That(control.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(listed!.Single().Kind, Is.EqualTo(FaultKind.ServerError));
+        Assert.That(cleared.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(healed.Status, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Invalid_fault_rule_is_refused()
+    {
+        var response = await Http.PostAsJsonAsync("__emulator/faults", new { pathPattern = "(", kind = "Latency" });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+}

@@ -1,0 +1,17 @@
+namespace DnsSync.CloudflareEmulator;
+
+/// <summary>
+/// One Cloudflare-surface request as the emulator saw it. <see cref="Credential"/> is a non-secret identity
+/// (<c>token:&lt;sha256 prefix&gt;</c> or <c>key:&lt;email&gt;</c>); <see cref="Status"/> is what the client
+/// received, 0 when the connection was dropped or the client gave up first; <see cref="Fault"/> names the
+/// injected fault, if any.
+/// </summary>
+public sealed record RequestLogEntry(
+    string Method,
+    string Path,
+    string Query,
+    int Status,
+    DateTimeOffset Time,
+    string? Credential,
+    IReadOnlyList<string> RecordIds,
+    string? Fault);
