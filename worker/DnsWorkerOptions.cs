@@ -71,9 +71,8 @@ internal sealed class CloudflareOptions
     public int ListPageSize { get; set; } = 1000;
 }
 
-/// <summary>Validates both sections at start; every message names the setting and its environment variable.</summary>
-internal sealed class WorkerOptionsValidator(IOptions<CloudflareOptions> cloudflare)
-    : IValidateOptions<DnsWorkerOptions>, IValidateOptions<CloudflareOptions>
+/// <summary>Validates DnsWorker at start; every message names the setting and its environment variable.</summary>
+internal sealed class DnsWorkerOptionsValidator(IOptions<CloudflareOptions> cloudflare) : IValidateOptions<DnsWorkerOptions>
 {
     public ValidateOptionsResult Validate(string? name, DnsWorkerOptions o)
     {
@@ -90,18 +89,22 @@ internal sealed class WorkerOptionsValidator(IOptions<CloudflareOptions> cloudfl
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
+    internal static string Range(string setting, string range, int value) =>
+        $"{setting} (env {setting.Replace(":", "__", StringComparison.Ordinal)}) must be between {range}; got {value}.";
+}
+
+/// <summary>Validates Cloudflare at start.</summary>
+internal sealed class CloudflareOptionsValidator : IValidateOptions<CloudflareOptions>
+{
     public ValidateOptionsResult Validate(string? name, CloudflareOptions o)
     {
         var errors = new List<string>();
         if (!Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !string.IsNullOrEmpty(uri.Query))
             errors.Add($"Cloudflare:BaseUrl (env Cloudflare__BaseUrl) must be an absolute http(s) URL such as https://api.cloudflare.com/client/v4; got '{o.BaseUrl}'.");
-        if (o.TimeoutSec is < 1 or > 300) errors.Add(Range("Cloudflare:TimeoutSec", "1 and 300", o.TimeoutSec));
-        if (o.RequestsPerWindow is < 1 or > 1_000_000) errors.Add(Range("Cloudflare:RequestsPerWindow", "1 and 1000000", o.RequestsPerWindow));
-        if (o.WindowSec is < 1 or > 86400) errors.Add(Range("Cloudflare:WindowSec", "1 and 86400", o.WindowSec));
-        if (o.ListPageSize is < 5 or > 5000) errors.Add(Range("Cloudflare:ListPageSize", "5 and 5000", o.ListPageSize));
+        if (o.TimeoutSec is < 1 or > 300) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:TimeoutSec", "1 and 300", o.TimeoutSec));
+        if (o.RequestsPerWindow is < 1 or > 1_000_000) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:RequestsPerWindow", "1 and 1000000", o.RequestsPerWindow));
+        if (o.WindowSec is < 1 or > 86400) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:WindowSec", "1 and 86400", o.WindowSec));
+        if (o.ListPageSize is < 5 or > 5000) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:ListPageSize", "5 and 5000", o.ListPageSize));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
-
-    private static string Range(string setting, string range, int value) =>
-        $"{setting} (env {setting.Replace(":", "__", StringComparison.Ordinal)}) must be between {range}; got {value}.";
 }

@@ -19,13 +19,13 @@ internal static class DnsWorkerRegistration
 
         services.AddOptions<DnsWorkerOptions>().Bind(configuration.GetSection(DnsWorkerOptions.Section)).ValidateOnStart();
         services.AddOptions<CloudflareOptions>().Bind(configuration.GetSection(CloudflareOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DnsWorkerOptions>, WorkerOptionsValidator>();
-        services.AddSingleton<IValidateOptions<CloudflareOptions>, WorkerOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DnsWorkerOptions>, DnsWorkerOptionsValidator>();
+        services.AddSingleton<IValidateOptions<CloudflareOptions>, CloudflareOptionsValidator>();
 
         services.AddSingleton<TokenRateLimiter>();
         services.AddTransient<TokenRateLimitHandler>();
         services.AddTransient<CloudflareAuthHandler>();
-        services.AddRefitClient<ICloudflareApi>(new RefitSettings
+        services.AddRefitGeneratedClient<ICloudflareApi>(new RefitSettings
             {
                 ContentSerializer = new SystemTextJsonContentSerializer(new System.Text.Json.JsonSerializerOptions
                 {
