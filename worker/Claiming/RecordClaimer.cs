@@ -103,7 +103,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
     }
 
     /// <summary>A failure: error with backoff, or (after 10) no automatic retry; last_error says why.</summary>
-    public async Task<WriteBack> MarkFailedAsync(ClaimedRecord record, string? providerRecordId, string error, bool providerCalled, CancellationToken cancellationToken)
+    public async Task<WriteBack> MarkFailedAsync(ClaimedRecord record, string? providerRecordId, string error, bool mayHaveCreated, CancellationToken cancellationToken)
     {
         // next_retry_at comes before retry_count: MySQL applies SET left to right, so it still sees the old count.
         const string sql = """
@@ -119,14 +119,14 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         {
             Pid = providerRecordId, Error = RetryPolicy.TruncateError(error), RetryPolicy.MaxAttempts,
             BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount).TotalSeconds, record.Id, Instance, record.Version,
-            Uncount = providerCalled ? 0 : 1,
+            Uncount = mayHaveCreated ? 0 : 1,
         };
         if (await ExecuteAsync(sql, parameters, cancellationToken) == 1) return WriteBack.Applied;
         return await SupersedeAsync(record, providerRecordId, error, cancellationToken);
     }
 
     /// <summary>HTTP 429 is not the record's fault: pending again after Retry-After, retry_count unchanged.</summary>
-    public async Task<WriteBack> MarkRateLimitedAsync(ClaimedRecord record, string? providerRecordId, TimeSpan retryAfter, string message, bool providerCalled, CancellationToken cancellationToken)
+    public async Task<WriteBack> MarkRateLimitedAsync(ClaimedRecord record, string? providerRecordId, TimeSpan retryAfter, string message, bool mayHaveCreated, CancellationToken cancellationToken)
     {
         const string sql = """
             UPDATE domain_dns_records
@@ -140,20 +140,20 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         {
             Pid = providerRecordId, Error = RetryPolicy.TruncateError(message),
             WaitMicroseconds = (long)(retryAfter.TotalMilliseconds * 1000), record.Id, Instance,
-            Uncount = providerCalled ? 0 : 1,
+            Uncount = mayHaveCreated ? 0 : 1,
         };
         return await ExecuteAsync(sql, parameters, cancellationToken) == 1 ? WriteBack.Applied : WriteBack.LeaseLost;
     }
 
-    // Uncount (here and above): when no request was sent for the row during this claim, the claim is not
-    // counted, so attempt_count > 0 keeps meaning "a provider call may have happened" and a first create
-    // stays a single request.
+    // Uncount (here and above): when no create that may have been applied was sent during this claim, the
+    // claim is not counted, so attempt_count > 0 keeps meaning "the record may exist without its id saved",
+    // and a first create after a refusal, a 429 or a shutdown stays a single request.
 
     /// <summary>
     /// Gives the row back without an outcome (shutdown, or too little lease left for another provider call).
     /// When no provider call was made for it, the claim is not counted, so a first create stays a single request.
     /// </summary>
-    public async Task<WriteBack> ReleaseAsync(ClaimedRecord record, string? providerRecordId, bool providerCalled, CancellationToken cancellationToken)
+    public async Task<WriteBack> ReleaseAsync(ClaimedRecord record, string? providerRecordId, bool mayHaveCreated, CancellationToken cancellationToken)
     {
         const string sql = """
             UPDATE domain_dns_records
@@ -162,7 +162,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
             WHERE id = @Id AND locked_by = @Instance
             """;
         var status = record.PreviousStatus == RecordStatus.Error ? RecordStatus.Error : RecordStatus.Pending;
-        var parameters = new { Status = status, Pid = providerRecordId, Uncount = providerCalled ? 0 : 1, record.Id, Instance };
+        var parameters = new { Status = status, Pid = providerRecordId, Uncount = mayHaveCreated ? 0 : 1, record.Id, Instance };
         return await ExecuteAsync(sql, parameters, cancellationToken) == 1 ? WriteBack.Applied : WriteBack.LeaseLost;
     }
 

@@ -18,8 +18,11 @@ internal sealed record RecordOutcome
     /// <summary>HTTP status of the last provider answer (null when none was made or none arrived).</summary>
     public int? ProviderStatus { get; init; }
 
-    /// <summary>True when at least one request was sent for this row during this claim.</summary>
-    public bool ProviderCalled { get; init; }
+    /// <summary>
+    /// True when a create during this claim may have been applied (success, 5xx or no answer). When false, the
+    /// claim is not counted in attempt_count, so a later claim need not look the record up first.
+    /// </summary>
+    public bool MayHaveCreated { get; init; }
 }
 
 internal enum OutcomeKind

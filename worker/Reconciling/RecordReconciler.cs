@@ -110,7 +110,7 @@ internal sealed class RecordReconciler(
                 Ttl = record.Proxied ? RecordRules.AutomaticTtl : record.Ttl,
                 Proxied = record.Proxied,
                 Comment = record.OwnershipMarker,
-            }, ct));
+            }, ct), creates: true);
             attempt.ProviderRecordId = created.Id;
             return attempt.Outcome(OutcomeKind.Synced, "create", created.Id);
         }
@@ -224,38 +224,37 @@ internal sealed class RecordReconciler(
         }
     }
 
-    /// <summary>Every provider call goes through here: it checks the lease first and notes what the provider answered.</summary>
-    private async Task<T> CallAsync<T>(ClaimedRecord record, Attempt attempt, Func<Task<T>> call)
+    /// <summary>
+    /// Every provider call goes through here: it checks the lease first and notes what the provider answered.
+    /// For a create it also notes whether the record may now exist: yes after a success, a 5xx or no answer
+    /// (applied-then-failed and lost answers look like that); no after a 4xx or 429, which Cloudflare refuses whole.
+    /// </summary>
+    private async Task<T> CallAsync<T>(ClaimedRecord record, Attempt attempt, Func<Task<T>> call, bool creates = false)
     {
         EnsureLease(record);
         try
         {
             var result = await call();
-            attempt.ProviderCalled = true;
             attempt.ProviderStatus = 200;
+            attempt.MayHaveCreated |= creates;
             return result;
         }
         catch (CloudflareException ex)
         {
-            attempt.ProviderCalled = true;
             attempt.ProviderStatus = ex.Error.HttpStatus;
+            attempt.MayHaveCreated |= creates && ex.Error.HttpStatus >= 500;
             throw;
         }
         catch (CloudflareRateLimitedException ex)
         {
-            // Refused by our own limiter: nothing was sent.
-            if (ex.FromProvider)
-            {
-                attempt.ProviderCalled = true;
-                attempt.ProviderStatus = 429;
-            }
+            if (ex.FromProvider) attempt.ProviderStatus = 429;
             throw;
         }
         catch
         {
             // Timeout, dropped connection or cancellation: the request may have been applied.
-            attempt.ProviderCalled = true;
             attempt.ProviderStatus = null;
+            attempt.MayHaveCreated |= creates;
             throw;
         }
     }
@@ -288,7 +287,7 @@ internal sealed class RecordReconciler(
         public string Action { get; set; } = "sync";
         public string? ProviderRecordId { get; set; } = providerRecordId;
         public int? ProviderStatus { get; set; }
-        public bool ProviderCalled { get; set; }
+        public bool MayHaveCreated { get; set; }
 
         public string Describe(CloudflareError error) => error.ToString();
 
@@ -299,7 +298,7 @@ internal sealed class RecordReconciler(
             ProviderRecordId = kind is OutcomeKind.Synced ? providerRecordId ?? ProviderRecordId : ProviderRecordId,
             Error = error,
             ProviderStatus = ProviderStatus,
-            ProviderCalled = ProviderCalled,
+            MayHaveCreated = MayHaveCreated,
         };
     }
 

@@ -51,9 +51,9 @@ internal sealed partial class SyncPass(
             {
                 OutcomeKind.Synced => await claimer.MarkActiveAsync(record, outcome.ProviderRecordId!, CancellationToken.None),
                 OutcomeKind.Removed => await claimer.RemoveAsync(record, CancellationToken.None),
-                OutcomeKind.Failed => await claimer.MarkFailedAsync(record, outcome.ProviderRecordId, outcome.Error!, outcome.ProviderCalled, CancellationToken.None),
-                OutcomeKind.RateLimited => await claimer.MarkRateLimitedAsync(record, outcome.ProviderRecordId, outcome.RetryAfter, outcome.Error!, outcome.ProviderCalled, CancellationToken.None),
-                _ => await claimer.ReleaseAsync(record, outcome.ProviderRecordId, outcome.ProviderCalled, CancellationToken.None),
+                OutcomeKind.Failed => await claimer.MarkFailedAsync(record, outcome.ProviderRecordId, outcome.Error!, outcome.MayHaveCreated, CancellationToken.None),
+                OutcomeKind.RateLimited => await claimer.MarkRateLimitedAsync(record, outcome.ProviderRecordId, outcome.RetryAfter, outcome.Error!, outcome.MayHaveCreated, CancellationToken.None),
+                _ => await claimer.ReleaseAsync(record, outcome.ProviderRecordId, outcome.MayHaveCreated, CancellationToken.None),
             };
             var result = written switch
             {
@@ -81,7 +81,7 @@ internal sealed partial class SyncPass(
             LogException(ex, record.Id, record.Fqdn, watch.ElapsedMilliseconds);
             try
             {
-                await claimer.ReleaseAsync(record, outcome?.ProviderRecordId ?? record.ProviderRecordId, providerCalled: true, CancellationToken.None);
+                await claimer.ReleaseAsync(record, outcome?.ProviderRecordId ?? record.ProviderRecordId, mayHaveCreated: true, CancellationToken.None);
             }
             catch (Exception releaseError)
             {
@@ -94,7 +94,7 @@ internal sealed partial class SyncPass(
     {
         try
         {
-            await claimer.ReleaseAsync(record, record.ProviderRecordId, providerCalled: false, CancellationToken.None);
+            await claimer.ReleaseAsync(record, record.ProviderRecordId, mayHaveCreated: false, CancellationToken.None);
             WorkerMetrics.Outcomes.WithLabels("sync", "released").Inc();
             LogOutcome(record.Id, record.Fqdn, record.Type, "sync", "released", null, 0);
         }
