@@ -69,15 +69,20 @@ internal sealed class TokenRateLimiter(IOptions<CloudflareOptions> options, Time
         return remaining > 0 ? TimeSpan.FromTicks(remaining) : TimeSpan.Zero;
     }
 
+    /// <summary>Absorbs the difference in latency between our acquiring a permit and Cloudflare's counting the request.</summary>
+    private static readonly TimeSpan LatencyMargin = TimeSpan.FromSeconds(1);
+
     private TimeSpan Window => TimeSpan.FromSeconds(options.Value.WindowSec);
 
-    private TimeSpan SegmentLength => Window / (Segments - 1);
+    /// <summary>
+    /// A segmented window hands a permit back between (S-1) and S segments after its request, so the limiter's
+    /// window is stretched to make S-1 segments cover Cloudflare's (true sliding) window plus the latency margin.
+    /// </summary>
+    private TimeSpan SegmentLength => (Window + LatencyMargin) / (Segments - 1);
 
     private SlidingWindowRateLimiter CreateLimiter() => new(new SlidingWindowRateLimiterOptions
     {
         PermitLimit = options.Value.RequestsPerWindow,
-        // A segmented window hands a permit back up to one segment before a full window has passed since its
-        // request; stretching the window by one segment keeps every true sliding window (Cloudflare's) within budget.
         Window = SegmentLength * Segments,
         SegmentsPerWindow = Segments,
         QueueLimit = 100_000,
