@@ -340,4 +340,23 @@ public sealed class LifecycleTests
             Assert.That(h.Requests(), Is.Empty);
         });
     }
+
+    [Test]
+    public async Task Absent_row_sharing_its_remote_record_with_a_present_row_leaves_the_record()
+    {
+        var present = await h.InsertAsync("A", "www", "192.0.2.10");
+        await h.RunPassAsync();
+        var remoteId = h.Remote().Single().Id;
+        // Seed data can hold two rows pointing at one remote record; deleting one must not break the other.
+        var absent = await h.InsertAsync("A", "www", "192.0.2.10", desiredState: "absent", providerRecordId: remoteId, attemptCount: 1);
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await h.RowAsync(absent), Is.Null);
+            Assert.That(h.Remote().Single().Id, Is.EqualTo(remoteId));
+            Assert.That((await h.ExistingRowAsync(present)).Status, Is.EqualTo(RecordStatus.Active));
+        });
+    }
 }

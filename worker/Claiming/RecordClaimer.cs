@@ -76,7 +76,8 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
             row.PreviousAttemptCount = before[row.Id].AttemptCount;
             row.LeaseDeadline = leaseDeadline;
         }
-        return rows.OrderBy(r => due.FindIndex(d => d.Id == r.Id)).ToList();
+        var order = due.Select((d, index) => (d.Id, index)).ToDictionary(x => x.Id, x => x.index);
+        return rows.OrderBy(r => order[r.Id]).ToList();
     }
 
     /// <summary>The present row is in sync with <paramref name="providerRecordId"/>: active, errors and lease cleared.</summary>

@@ -37,6 +37,8 @@ internal sealed class TokenRateLimiter(IOptions<CloudflareOptions> options, Time
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+        // Budget used up: the next rows of this credential are refused at once instead of each waiting maxWait.
+        Block(identity, SegmentLength);
         throw new CloudflareRateLimitedException(SegmentLength, fromProvider: false);
     }
 

@@ -169,6 +169,10 @@ internal sealed class RecordReconciler(
         attempt.Action = "delete";
         if (record.ProviderRecordId is { } pid)
         {
+            // A present row that points at the same remote record (data imported from the seed, say) still needs it.
+            var sharedWith = await claimer.SiblingsAsync(record, ct);
+            if (sharedWith.Any(s => s.ProviderRecordId == pid && s.DesiredState == DesiredState.Present))
+                return attempt.Outcome(OutcomeKind.Removed, "remove");
             await CallAsync(record, attempt, () => cloudflare.DeleteAsync(credential, zoneId, pid, ct));
             attempt.ProviderRecordId = null;
             return attempt.Outcome(OutcomeKind.Removed, "delete");
