@@ -41,7 +41,9 @@ internal static class DnsWorkerRegistration
             })
             // Outermost: budget and Retry-After per credential, then the credential's headers on the request.
             .AddHttpMessageHandler<TokenRateLimitHandler>()
-            .AddHttpMessageHandler<CloudflareAuthHandler>();
+            .AddHttpMessageHandler<CloudflareAuthHandler>()
+            // HttpClient's own logging prints headers at Trace level: never the token or the Global API Key.
+            .RedactLoggedHeaders(_ => true);
         services.AddSingleton<CloudflareClient>();
         services.AddSingleton<CredentialStore>();
 

@@ -17,6 +17,8 @@ try
     builder.Services.AddSystemd();
     // Stage two: the configured logger (Serilog section), one structured line per record outcome.
     builder.Services.AddSerilog((services, lc) => lc
+        // HttpClientFactory writes four lines per request; the record outcome line says what matters.
+        .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
         .ReadFrom.Configuration(builder.Configuration)
         .ReadFrom.Services(services)
         .Enrich.FromLogContext()
@@ -27,6 +29,12 @@ try
     await host.RunAsync();
     // DnsWorkerService sets 1 when it stops the host after a fatal error.
     return Environment.ExitCode;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A wrong setting: the message names it; a stack trace would only bury it.
+    Log.Fatal("worker cannot start: {Message}", ex.Message);
+    return 1;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

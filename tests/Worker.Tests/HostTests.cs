@@ -243,6 +243,27 @@ public sealed class HostTests
         });
     }
 
+    [Test]
+    public async Task Logs_name_each_outcome_and_never_contain_a_secret()
+    {
+        h = await WorkerHarness.StartAsync(email: "ops@example.com");
+        var capture = new LogCapture();
+        var pass = h.Worker(logger: capture).GetRequiredService<DnsSync.Worker.Reconciling.SyncPass>();
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+        var failing = await h.InsertAsync("A", "bad", "not-an-address");
+
+        await pass.RunOnceAsync(CancellationToken.None);
+
+        var lines = capture.Lines.ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Some.Contains($"record {id} www.example.com A: create ok (provider status 200"));
+            Assert.That(lines, Has.Some.Contains($"record {failing} bad.example.com A: create error (provider status 400").And.Contains("9005"));
+            Assert.That(lines, Has.None.Contains("0123456789abcdef0123456789abcdef01234"), "the Global API Key");
+            Assert.That(lines, Has.Some.Contains("HTTP request"), "HttpClient's own trace lines were captured too");
+        });
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

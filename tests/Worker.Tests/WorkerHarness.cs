@@ -10,6 +10,7 @@ using DnsSync.Worker.Reconciling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace DnsSync.Worker.Tests;
@@ -64,14 +65,19 @@ internal sealed class WorkerHarness : IAsyncDisposable
     }
 
     /// <summary>A worker's service graph (not started); each call is another instance when <paramref name="instanceId"/> differs.</summary>
-    public ServiceProvider Worker(string? instanceId = null, Action<Dictionary<string, string?>>? configure = null)
+    public ServiceProvider Worker(string? instanceId = null, Action<Dictionary<string, string?>>? configure = null, Microsoft.Extensions.Logging.ILoggerProvider? logger = null)
     {
         var settings = new Dictionary<string, string?>(Settings);
         if (instanceId is not null) settings["DnsWorker:InstanceId"] = instanceId;
         configure?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b =>
+        {
+            if (logger is null) return;
+            b.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+            b.AddProvider(logger);
+        });
         services.AddSingleton<IHostApplicationLifetime, NoLifetime>();
         services.AddDnsWorker(configuration);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
