@@ -43,6 +43,9 @@ internal sealed class ClaimedRecord
 
     public bool IsPresent => DesiredState == Shared.Records.DesiredState.Present;
 
+    /// <summary>The action this row is headed for, before the provider's answers refine it (log and metric label).</summary>
+    public string PlannedAction => IsPresent ? ProviderRecordId is null ? "create" : "update" : "delete";
+
     public string Fqdn => Zone is null ? Name : RecordRules.ToFqdn(Zone, Name);
 
     /// <summary>The comment that marks remote records this row created: how a lost create is recognised later.</summary>

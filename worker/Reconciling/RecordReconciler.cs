@@ -29,7 +29,7 @@ internal sealed class RecordReconciler(
     /// <param name="cancellationToken">Cancelled when the row must be given up (shutdown deadline): it is then released.</param>
     public async Task<RecordOutcome> ReconcileAsync(ClaimedRecord record, CancellationToken cancellationToken)
     {
-        var attempt = new Attempt(record.ProviderRecordId);
+        var attempt = new Attempt(record.ProviderRecordId) { Action = record.PlannedAction };
         try
         {
             if (!record.IsPresent && record.ProviderRecordId is null && record.PreviousAttemptCount == 0)
@@ -50,7 +50,7 @@ internal sealed class RecordReconciler(
         }
         catch (CloudflareException ex)
         {
-            return attempt.Outcome(OutcomeKind.Failed, attempt.Action, error: attempt.Describe(ex.Error));
+            return attempt.Outcome(OutcomeKind.Failed, attempt.Action, error: ex.Error.ToString());
         }
         catch (CloudflareTransportException ex)
         {
@@ -121,7 +121,7 @@ internal sealed class RecordReconciler(
             if (await FindOwnAsync(record, zoneId, credential, attempt, ct) is { } adopted)
                 return adopted;
             return attempt.Outcome(OutcomeKind.Failed, "create",
-                error: $"{attempt.Describe(ex.Error)}; the identical record belongs to another dns-sync row");
+                error: $"{ex.Error.ToString()}; the identical record belongs to another dns-sync row");
         }
         catch (CloudflareException ex) when (ex.Error.IsNameConflict)
         {
@@ -131,7 +131,7 @@ internal sealed class RecordReconciler(
                     : c.Type == "CNAME")
                 .Select(c => c.ToString()).ToList();
             var detail = blocking.Count > 0 ? $"; conflicts with {string.Join(", ", blocking)}" : "";
-            return attempt.Outcome(OutcomeKind.Failed, "create", error: attempt.Describe(ex.Error) + detail);
+            return attempt.Outcome(OutcomeKind.Failed, "create", error: ex.Error.ToString() + detail);
         }
     }
 
@@ -288,12 +288,10 @@ internal sealed class RecordReconciler(
 
     private sealed class Attempt(string? providerRecordId)
     {
-        public string Action { get; set; } = "sync";
+        public required string Action { get; set; }
         public string? ProviderRecordId { get; set; } = providerRecordId;
         public int? ProviderStatus { get; set; }
         public bool MayHaveCreated { get; set; }
-
-        public string Describe(CloudflareError error) => error.ToString();
 
         public RecordOutcome Outcome(OutcomeKind kind, string action, string? providerRecordId = null, string? error = null) => new()
         {

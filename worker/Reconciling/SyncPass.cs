@@ -77,7 +77,7 @@ internal sealed partial class SyncPass(
         {
             // Database trouble while writing back, or a bug: the lease runs out and the row is claimed again,
             // and the attempt_count raised by this claim makes that attempt look the record up first.
-            WorkerMetrics.Outcomes.WithLabels(outcome?.Action ?? "sync", "exception").Inc();
+            WorkerMetrics.Outcomes.WithLabels(outcome?.Action ?? record.PlannedAction, "exception").Inc();
             LogException(ex, record.Id, record.Fqdn, watch.ElapsedMilliseconds);
             try
             {
@@ -95,8 +95,8 @@ internal sealed partial class SyncPass(
         try
         {
             await claimer.ReleaseAsync(record, record.ProviderRecordId, mayHaveCreated: false, CancellationToken.None);
-            WorkerMetrics.Outcomes.WithLabels("sync", "released").Inc();
-            LogOutcome(record.Id, record.Fqdn, record.Type, "sync", "released", null, 0);
+            WorkerMetrics.Outcomes.WithLabels(record.PlannedAction, "released").Inc();
+            LogOutcome(record.Id, record.Fqdn, record.Type, record.PlannedAction, "released", null, 0);
         }
         catch (Exception ex)
         {
