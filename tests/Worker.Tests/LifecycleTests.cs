@@ -359,4 +359,21 @@ public sealed class LifecycleTests
             Assert.That((await h.ExistingRowAsync(present)).Status, Is.EqualTo(RecordStatus.Active));
         });
     }
+
+    [Test]
+    public async Task Not_found_route_from_a_wrong_base_url_is_not_taken_for_a_deleted_record()
+    {
+        var id = await h.InsertAsync("A", "www", "192.0.2.10", desiredState: "absent",
+            providerRecordId: "0123456789abcdef0123456789abcdef", attemptCount: 1);
+        h.Settings["Cloudflare:BaseUrl"] = h.Emulator.BaseUrl + "wrong/path";
+
+        await h.RunPassAsync();
+
+        var row = await h.ExistingRowAsync(id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(row.Status, Is.EqualTo(RecordStatus.Error));
+            Assert.That(row.LastError, Does.StartWith("cloudflare 404 7000"));
+        });
+    }
 }

@@ -8,7 +8,15 @@ namespace DnsSync.Worker.Cloudflare;
 /// </summary>
 internal sealed record CloudflareError(int HttpStatus, int? Code, string Message, IReadOnlyList<int> Codes)
 {
-    public bool IsNotFound => HttpStatus == 404 || Codes.Contains(81044);
+    /// <summary>
+    /// The record does not exist: 81044, or a bare 404 from Cloudflare without any code. A 404 with another code
+    /// (7000 "No route for that URI" from a wrong base URL, say) is not proof that a record is gone: treating it
+    /// so would hard-delete rows whose records still exist.
+    /// </summary>
+    public bool IsNotFound => Codes.Contains(81044) || (HttpStatus == 404 && Codes.Count == 0 && IsEnvelope);
+
+    /// <summary>True when the body was Cloudflare's JSON envelope (not a proxy's error page).</summary>
+    public bool IsEnvelope { get; init; }
 
     /// <summary>81057/81058: the record is already there (ours, from an attempt whose answer was lost).</summary>
     public bool IsAlreadyExists => Codes.Contains(81057) || Codes.Contains(81058);
@@ -24,14 +32,15 @@ internal sealed record CloudflareError(int HttpStatus, int? Code, string Message
         {
             try
             {
-                return From(httpStatus, JsonSerializer.Deserialize<CloudflareEnvelope<JsonElement>>(body)?.Errors);
+                if (JsonSerializer.Deserialize<CloudflareEnvelope<JsonElement>>(body) is { } envelope)
+                    return From(httpStatus, envelope.Errors);
             }
             catch (JsonException)
             {
                 // Not Cloudflare's envelope (a proxy's HTML page, say): the HTTP status is all we know.
             }
         }
-        return From(httpStatus, null);
+        return From(httpStatus, null) with { IsEnvelope = false };
     }
 
     public static CloudflareError From(int httpStatus, IEnumerable<CloudflareMessage>? errors)
@@ -50,7 +59,7 @@ internal sealed record CloudflareError(int HttpStatus, int? Code, string Message
         }
         var chosen = inner.Message is not null ? inner : top;
         var message = chosen.Message ?? $"HTTP {httpStatus} without a Cloudflare error body";
-        return new CloudflareError(httpStatus, chosen.Code, message.ReplaceLineEndings(" "), codes);
+        return new CloudflareError(httpStatus, chosen.Code, message.ReplaceLineEndings(" "), codes) { IsEnvelope = true };
     }
 }
 
