@@ -1,0 +1,90 @@
+using Dapper;
+using DnsSync.Worker.Claiming;
+using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
+
+namespace DnsSync.Worker.Tests;
+
+/// <summary>The claim query on real MariaDB: index use, order, exclusions, and exclusivity between instances.</summary>
+public sealed class ClaimTests
+{
+    private WorkerHarness h = null!;
+
+    [SetUp]
+    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
+
+    [TearDown]
+    public async Task StopAsync() => await h.DisposeAsync();
+
+    [Test]
+    public async Task Claim_query_uses_the_due_index()
+    {
+        for (var i = 0; i < 50; i++) await h.InsertAsync("A", $"h{i}", "192.0.2.1", status: i % 2 == 0 ? "active" : "pending");
+        await h.ExecuteAsync("ANALYZE TABLE domain_dns_records");
+
+        await using var connection = new MySqlConnection(h.ConnectionString);
+        var plan = (await connection.QueryAsync("""
+            EXPLAIN SELECT id, status, attempt_count FROM domain_dns_records
+            WHERE due_at <= UTC_TIMESTAMP(6) ORDER BY due_at, id LIMIT 10 FOR UPDATE SKIP LOCKED
+            """)).Cast<IDictionary<string, object>>().Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan["key"], Is.EqualTo("ix_domain_dns_records_due"));
+            Assert.That(plan["Extra"]?.ToString(), Does.Not.Contain("filesort"));
+        });
+    }
+
+    [Test]
+    public async Task Claim_takes_the_oldest_due_rows_first_up_to_the_batch_size()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 5; i++) ids.Add(await h.InsertAsync("A", $"h{i}", "192.0.2.1"));
+        // Make the last row the oldest due, and one row not due yet.
+        await h.ExecuteAsync("UPDATE domain_dns_records SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR WHERE id = @id", new { id = ids[4] });
+        await h.ExecuteAsync("UPDATE domain_dns_records SET next_retry_at = UTC_TIMESTAMP(6) + INTERVAL 1 HOUR WHERE id = @id", new { id = ids[0] });
+        var claimer = h.Worker(configure: s => s["DnsWorker:BatchSize"] = "2").GetRequiredService<RecordClaimer>();
+
+        var first = await claimer.ClaimAsync(CancellationToken.None);
+        var second = await claimer.ClaimAsync(CancellationToken.None);
+        var third = await claimer.ClaimAsync(CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(first.Select(r => r.Id), Is.EqualTo(new[] { ids[4], ids[1] }));
+            Assert.That(second.Select(r => r.Id), Is.EqualTo(new[] { ids[2], ids[3] }));
+            Assert.That(third, Is.Empty);
+            Assert.That(first[0].PreviousStatus, Is.EqualTo("pending"));
+            Assert.That(first[0].PreviousAttemptCount, Is.Zero);
+            var claimed = await h.ExistingRowAsync(ids[4]);
+            Assert.That(claimed.Status, Is.EqualTo("running"));
+            Assert.That(claimed.LockedBy, Is.EqualTo("test-a"));
+            Assert.That(claimed.AttemptCount, Is.EqualTo(1));
+            Assert.That(claimed.LockedUntil, Is.GreaterThan(DateTime.UtcNow.AddSeconds(100)));
+        });
+    }
+
+    [Test]
+    public async Task Concurrent_claims_of_two_instances_never_share_a_row()
+    {
+        for (var i = 0; i < 200; i++) await h.InsertAsync("A", $"h{i}", "192.0.2.1");
+        var a = h.Worker("instance-a", s => s["DnsWorker:BatchSize"] = "7").GetRequiredService<RecordClaimer>();
+        var b = h.Worker("instance-b", s => s["DnsWorker:BatchSize"] = "7").GetRequiredService<RecordClaimer>();
+
+        async Task<List<long>> DrainAsync(RecordClaimer claimer)
+        {
+            var mine = new List<long>();
+            while (await claimer.ClaimAsync(CancellationToken.None) is { Count: > 0 } batch) mine.AddRange(batch.Select(r => r.Id));
+            return mine;
+        }
+        var results = await Task.WhenAll(Task.Run(() => DrainAsync(a)), Task.Run(() => DrainAsync(b)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(results[0].Intersect(results[1]), Is.Empty);
+            Assert.That(results[0].Count + results[1].Count, Is.EqualTo(200));
+            Assert.That(results[0], Is.Not.Empty);
+            Assert.That(results[1], Is.Not.Empty);
+        });
+    }
+}

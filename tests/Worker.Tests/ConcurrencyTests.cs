@@ -1,0 +1,54 @@
+using DnsSync.Shared.Records;
+using DnsSync.Worker.Reconciling;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DnsSync.Worker.Tests;
+
+/// <summary>Several worker instances on one database.</summary>
+public sealed class ConcurrencyTests
+{
+    private WorkerHarness h = null!;
+
+    [SetUp]
+    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
+
+    [TearDown]
+    public async Task StopAsync() => await h.DisposeAsync();
+
+    [Test]
+    public async Task Two_instances_never_act_on_the_same_row_and_leave_no_duplicates()
+    {
+        const int count = 120;
+        var ids = new List<long>();
+        for (var i = 0; i < count; i++) ids.Add(await h.InsertAsync("A", $"host{i}", $"192.0.2.{i % 250 + 1}"));
+        var a = h.Worker("instance-a", s => s["DnsWorker:BatchSize"] = "10").GetRequiredService<SyncPass>();
+        var b = h.Worker("instance-b", s => s["DnsWorker:BatchSize"] = "10").GetRequiredService<SyncPass>();
+
+        await Task.WhenAll(Task.Run(() => h.RunUntilIdleAsync(a)), Task.Run(() => h.RunUntilIdleAsync(b)));
+
+        // Then half of them change and a quarter are deleted, processed by both again.
+        for (var i = 0; i < count; i += 2) await h.UpdateIntentAsync(ids[i], $"198.51.100.{i % 250 + 1}");
+        for (var i = 1; i < count; i += 4) await h.MarkAbsentAsync(ids[i]);
+        await Task.WhenAll(Task.Run(() => h.RunUntilIdleAsync(a)), Task.Run(() => h.RunUntilIdleAsync(b)));
+
+        var remote = h.Remote();
+        var requests = h.Requests();
+        var remaining = count - count / 4;
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'active'"), Is.EqualTo(remaining));
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records"), Is.EqualTo(remaining));
+            Assert.That(remote, Has.Count.EqualTo(remaining));
+            Assert.That(remote.Select(r => r.Name).Distinct().Count(), Is.EqualTo(remaining), "no duplicate remote record");
+            Assert.That(requests.Count(r => r.Method == "POST"), Is.EqualTo(count), "one create per row");
+            Assert.That(requests.Count(r => r.Method == "PATCH"), Is.EqualTo(count / 2), "one patch per changed row");
+            Assert.That(requests.Count(r => r.Method == "DELETE"), Is.EqualTo(count / 4), "one delete per deleted row");
+            Assert.That(requests.Where(r => r.Status != 200), Is.Empty);
+            var rows = await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE locked_by IS NOT NULL");
+            Assert.That(rows, Is.Zero);
+        });
+        // A row processed by both instances would show as a second create, patch or delete of its record.
+        foreach (var group in requests.Where(r => r.RecordIds.Count == 1).GroupBy(r => r.RecordIds[0]))
+            Assert.That(group.Select(r => r.Method).Distinct().Count(), Is.EqualTo(group.Count()), $"record {group.Key} got a repeated request");
+    }
+}

@@ -1,0 +1,277 @@
+using System.Net;
+using System.Net.Sockets;
+using DnsSync.CloudflareEmulator;
+using DnsSync.Shared.Records;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace DnsSync.Worker.Tests;
+
+/// <summary>The worker as a host: the loop, shutdown, options, credentials and base URLs, metrics.</summary>
+public sealed class HostTests
+{
+    private WorkerHarness h = null!;
+
+    [TearDown]
+    public async Task StopAsync() => await h.DisposeAsync();
+
+    [Test]
+    public async Task Full_batches_are_followed_at_once_by_the_next_pass()
+    {
+        h = await WorkerHarness.StartAsync();
+        for (var i = 0; i < 9; i++) await h.InsertAsync("A", $"h{i}", "192.0.2.1");
+        using var host = h.Host(s =>
+        {
+            s["DnsWorker:BatchSize"] = "2";
+            s["DnsWorker:IntervalSec"] = "3600";
+        });
+
+        await host.StartAsync();
+        await WorkerHarness.EventuallyAsync(
+            async () => await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'active'") == 9,
+            "all rows active long before the first 3600 s interval", seconds: 15);
+        await host.StopAsync();
+    }
+
+    [Test]
+    public async Task Graceful_shutdown_finishes_in_flight_rows_and_releases_the_others()
+    {
+        h = await WorkerHarness.StartAsync();
+        var ids = new List<long>();
+        for (var i = 0; i < 6; i++) ids.Add(await h.InsertAsync("A", $"h{i}", "192.0.2.1"));
+        h.Emulator.AddFault(new FaultRule { Kind = FaultKind.Latency, Method = "POST", LatencyMs = 1000 });
+        using var host = h.Host(s => s["DnsWorker:MaxParallelZones"] = "1");
+
+        await host.StartAsync();
+        await WorkerHarness.EventuallyAsync(
+            async () => await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'running'") == 6, "batch claimed");
+        await host.StopAsync();
+
+        var active = await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'active'");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'running' OR locked_by IS NOT NULL"), Is.Zero);
+            Assert.That(active, Is.LessThan(6), "rows not yet started when stop came were not started");
+            Assert.That(h.Remote(), Has.Count.EqualTo(h.Requests("POST").Count), "every create sent was completed");
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'pending' AND attempt_count = 0"), Is.EqualTo(6 - active),
+                "released rows keep attempt_count 0: no lookup needed later");
+            Assert.That(h.Remote(), Has.Count.EqualTo(active));
+        });
+    }
+
+    [Test]
+    public async Task Worker_recovers_by_itself_when_the_database_comes_back()
+    {
+        h = await WorkerHarness.StartAsync();
+        var server = DnsSync.Testing.TestDatabase.LocalServer;
+        if (server is null) Assert.Ignore("needs the local throwaway server to stop and start it");
+        using var host = h.Host();
+        await host.StartAsync();
+
+        var failedPasses = DnsSync.Worker.Metrics.WorkerMetrics.Passes.WithLabels("error").Value;
+        server!.Kill();
+        await WorkerHarness.EventuallyAsync(
+            () => Task.FromResult(DnsSync.Worker.Metrics.WorkerMetrics.Passes.WithLabels("error").Value >= failedPasses + 2),
+            "passes failing while the database is down");
+        await server.StartProcessAsync();
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+
+        await WorkerHarness.EventuallyAsync(async () => (await h.RowAsync(id))?.Status == RecordStatus.Active, "row synced after the outage", seconds: 30);
+        await host.StopAsync();
+    }
+
+    [TestCase("DnsWorker:LeaseSec", "10", "DnsWorker:LeaseSec")]
+    [TestCase("DnsWorker:BatchSize", "0", "DnsWorker:BatchSize")]
+    [TestCase("DnsWorker:IntervalSec", "0", "DnsWorker:IntervalSec")]
+    [TestCase("Cloudflare:BaseUrl", "api.cloudflare.com", "Cloudflare:BaseUrl")]
+    [TestCase("Cloudflare:TimeoutSec", "0", "Cloudflare:TimeoutSec")]
+    [TestCase("DnsWorker:InstanceId", "", "DnsWorker:InstanceId")]
+    public async Task Invalid_setting_stops_start_with_a_message_naming_it(string key, string value, string named)
+    {
+        h = await WorkerHarness.StartAsync();
+        using var host = h.Host(s => s[key] = value);
+
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.That(error!.Message, Does.Contain(named));
+    }
+
+    [Test]
+    public async Task Seed_environment_names_configure_the_worker_unless_the_section_names_are_set()
+    {
+        h = await WorkerHarness.StartAsync();
+        using var host = h.Host(s =>
+        {
+            s["DNS_WORKER_ENABLED"] = "false";
+            s["DNS_WORKER_INTERVAL_SEC"] = "7";
+            s["DNS_WORKER_BATCH_SIZE"] = "33";
+            s["DnsWorker:BatchSize"] = "44";
+        });
+
+        var options = host.Services.GetRequiredService<IOptions<DnsWorkerOptions>>().Value;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Enabled, Is.False);
+            Assert.That(options.IntervalSec, Is.EqualTo(7));
+            Assert.That(options.BatchSize, Is.EqualTo(44));
+        });
+    }
+
+    [Test]
+    public async Task Disabled_worker_claims_nothing()
+    {
+        h = await WorkerHarness.StartAsync();
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+        using var host = h.Host(s => s["DnsWorker:Enabled"] = "false");
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.That((await h.ExistingRowAsync(id)).AttemptCount, Is.Zero);
+    }
+
+    [TestCase("")]
+    [TestCase("client/v4")]
+    [TestCase("client/v4/")]
+    public async Task Base_url_works_with_or_without_path_and_trailing_slash(string path)
+    {
+        h = await WorkerHarness.StartAsync();
+        h.Settings["Cloudflare:BaseUrl"] = h.Emulator.BaseUrl + path;
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await h.ExistingRowAsync(id)).Status, Is.EqualTo(RecordStatus.Active));
+            Assert.That(h.Requests().Single().Path, Is.EqualTo($"/{path.TrimEnd('/')}/zones/{h.ZoneId}/dns_records".Replace("//", "/")));
+        });
+    }
+
+    [Test]
+    public async Task Global_api_key_credentials_are_sent_as_email_and_key()
+    {
+        h = await WorkerHarness.StartAsync(email: "ops@example.com");
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await h.ExistingRowAsync(id)).Status, Is.EqualTo(RecordStatus.Active));
+            Assert.That(h.Requests().Single().Credential, Is.EqualTo("key:ops@example.com"));
+        });
+    }
+
+    [Test]
+    public async Task Plaintext_token_written_by_hand_still_works()
+    {
+        h = await WorkerHarness.StartAsync(plaintextToken: true);
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await h.ExistingRowAsync(id)).Status, Is.EqualTo(RecordStatus.Active));
+            Assert.That(h.Requests().Single().Credential, Is.EqualTo(EmulatorServer.TokenIdentity(WorkerHarness.Token)));
+        });
+    }
+
+    [Test]
+    public async Task Token_encrypted_with_another_key_fails_the_row_with_a_reason()
+    {
+        h = await WorkerHarness.StartAsync();
+        h.Settings["Secrets:Key"] = Convert.ToBase64String(new byte[32]);
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((await h.ExistingRowAsync(id)).LastError, Does.Contain("cannot be decrypted with Secrets__Key"));
+            Assert.That(h.Requests(), Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Per_token_budget_keeps_requests_under_the_limit_without_failing_rows()
+    {
+        // The emulator answers 429 beyond 5 requests per 2 s: the worker must never get there.
+        h = await WorkerHarness.StartAsync(new EmulatorOptions { RateLimitRequests = 5, RateLimitWindow = TimeSpan.FromSeconds(2) });
+        h.Settings["Cloudflare:RequestsPerWindow"] = "5";
+        h.Settings["Cloudflare:WindowSec"] = "2";
+        for (var i = 0; i < 10; i++) await h.InsertAsync("A", $"h{i}", "192.0.2.1");
+
+        await WorkerHarness.EventuallyAsync(async () =>
+        {
+            await h.RunPassAsync();
+            return await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'active'") == 10;
+        }, "all rows active", seconds: 30);
+
+        var requests = h.Requests();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(requests.Where(r => r.Status == 429), Is.Empty);
+            Assert.That(requests, Has.Count.EqualTo(10), "one create per row, nothing wasted");
+            Assert.That(await h.ScalarAsync<long>("SELECT MAX(retry_count) FROM domain_dns_records"), Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Metrics_endpoint_reports_outcomes_and_rows()
+    {
+        h = await WorkerHarness.StartAsync();
+        var port = FreePort();
+        await h.InsertAsync("A", "www", "192.0.2.1");
+        using var host = h.Host(s => s["DnsWorker:MetricsPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await host.StartAsync();
+        using var http = new HttpClient();
+
+        string body = "";
+        await WorkerHarness.EventuallyAsync(async () =>
+        {
+            body = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+            return body.Contains("dns_sync_record_outcomes_total{action=\"create\",result=\"ok\"}", StringComparison.Ordinal)
+                && body.Contains("dns_sync_records{status=\"active\"} 1", StringComparison.Ordinal);
+        }, "metrics with the create outcome and one active row");
+        await host.StopAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(body, Does.Contain("dns_sync_provider_requests_total{status_code=\"200\"}"));
+            Assert.That(body, Does.Contain("dns_sync_oldest_due_age_seconds"));
+            Assert.That(body, Does.Contain("dns_sync_provider_rate_limited_total"));
+        });
+    }
+
+    [Test]
+    public async Task Logs_name_each_outcome_and_never_contain_a_secret()
+    {
+        h = await WorkerHarness.StartAsync(email: "ops@example.com");
+        var capture = new LogCapture();
+        var pass = h.Worker(logger: capture).GetRequiredService<DnsSync.Worker.Reconciling.SyncPass>();
+        var id = await h.InsertAsync("A", "www", "192.0.2.1");
+        var failing = await h.InsertAsync("A", "bad", "not-an-address");
+
+        await pass.RunOnceAsync(CancellationToken.None);
+
+        var lines = capture.Lines.ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Some.Contains($"record {id} www.example.com A: create ok (provider status 200"));
+            Assert.That(lines, Has.Some.Contains($"record {failing} bad.example.com A: create error (provider status 400").And.Contains("9005"));
+            Assert.That(lines, Has.None.Contains("0123456789abcdef0123456789abcdef01234"), "the Global API Key");
+            Assert.That(lines, Has.Some.Contains("HTTP request"), "HttpClient's own trace lines were captured too");
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Dapper;
+using DnsSync.CloudflareEmulator;
+using DnsSync.Shared.Records;
+using DnsSync.Shared.Secrets;
+using DnsSync.Testing;
+using DnsSync.Worker.Claiming;
+using DnsSync.Worker.Reconciling;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using MySqlConnector;
+
+namespace DnsSync.Worker.Tests;
+
+/// <summary>
+/// A fresh migrated database seeded like the seed's setup SQL (domain, encrypted API key, binding to the emulator's
+/// zone), the Cloudflare emulator in-process, and the worker's real service graph pointed at both.
+/// </summary>
+internal sealed class WorkerHarness : IAsyncDisposable
+{
+    public const string Zone = "example.com";
+    public const string Token = "cf-test-token-0123456789";
+    public static readonly string SecretsKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private readonly List<ServiceProvider> providers = [];
+
+    private WorkerHarness(EmulatorServer emulator, string connectionString, string zoneId)
+    {
+        Emulator = emulator;
+        ConnectionString = connectionString;
+        ZoneId = zoneId;
+    }
+
+    public EmulatorServer Emulator { get; }
+    public string ConnectionString { get; }
+    public string ZoneId { get; }
+    public long DomainId { get; private set; } = 1;
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public static async Task<WorkerHarness> StartAsync(EmulatorOptions? emulatorOptions = null, string? email = null, bool plaintextToken = false)
+    {
+        var emulator = await EmulatorServer.StartAsync(emulatorOptions ?? new EmulatorOptions());
+        var zoneId = emulator.AddZone(Zone, Token);
+        var connectionString = await TestDatabase.CreateAsync("worker");
+        var harness = new WorkerHarness(emulator, connectionString, zoneId);
+        harness.Settings["ConnectionStrings:Default"] = connectionString;
+        harness.Settings["Secrets:Key"] = SecretsKey;
+        harness.Settings["Cloudflare:BaseUrl"] = emulator.BaseUrl.ToString();
+        harness.Settings["DnsWorker:MetricsPort"] = "0";
+        harness.Settings["DnsWorker:InstanceId"] = "test-a";
+
+        var secret = email is null ? Token : "0123456789abcdef0123456789abcdef01234";
+        if (email is not null) emulator.AddGlobalKey(email, secret, zoneId);
+        var stored = plaintextToken ? secret : new SecretProtector(Convert.FromBase64String(SecretsKey)).Protect(secret);
+        await harness.ExecuteAsync("""
+            INSERT INTO domains (domain, status) VALUES (@Zone, 'active');
+            INSERT INTO api_keys (name, account, api_token, provider, status) VALUES ('Cloudflare API', @Email, @Stored, 'cloudflare', 'active');
+            INSERT INTO domain_dns_providers (domain_id, provider, provider_zone_id, api_key_id, status)
+              VALUES (1, 'cloudflare', @ZoneId, 1, 'active');
+            """, new { Zone, Email = email, Stored = stored, ZoneId = zoneId });
+        return harness;
+    }
+
+    /// <summary>A worker's service graph (not started); each call is another instance when <paramref name="instanceId"/> differs.</summary>
+    public ServiceProvider Worker(string? instanceId = null, Action<Dictionary<string, string?>>? configure = null, Microsoft.Extensions.Logging.ILoggerProvider? logger = null)
+    {
+        var settings = new Dictionary<string, string?>(Settings);
+        if (instanceId is not null) settings["DnsWorker:InstanceId"] = instanceId;
+        configure?.Invoke(settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b =>
+        {
+            if (logger is null) return;
+            b.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace);
+            b.AddProvider(logger);
+        });
+        services.AddSingleton<IHostApplicationLifetime, NoLifetime>();
+        services.AddDnsWorker(configuration);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        providers.Add(provider);
+        return provider;
+    }
+
+    /// <summary>A full host (the service loop, options validation on start) with the harness settings.</summary>
+    public IHost Host(Action<Dictionary<string, string?>>? configure = null)
+    {
+        var settings = new Dictionary<string, string?>(Settings);
+        configure?.Invoke(settings);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration.AddInMemoryCollection(DnsWorkerOptions.SeedNames(builder.Configuration).ToList());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddDnsWorker(builder.Configuration);
+        return builder.Build();
+    }
+
+    private SyncPass? defaultPass;
+
+    public SyncPass Pass => defaultPass ??= Worker().GetRequiredService<SyncPass>();
+
+    public Task<int> RunPassAsync() => Pass.RunOnceAsync(CancellationToken.None);
+
+    /// <summary>Runs passes until one claims nothing.</summary>
+    public async Task RunUntilIdleAsync(SyncPass? pass = null)
+    {
+        pass ??= Pass;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await pass.RunOnceAsync(CancellationToken.None) > 0)
+            if (DateTime.UtcNow > deadline) Assert.Fail("the worker did not become idle within 30 s");
+    }
+
+    public async Task<long> InsertAsync(string type, string name, string value, int ttl = 120, bool proxied = false,
+        string desiredState = "present", string status = "pending", string? providerRecordId = null, int attemptCount = 0, int retryCount = 0)
+    {
+        const string sql = """
+            INSERT INTO domain_dns_records (domain_id, type, name, value, ttl, proxied, status, desired_state, provider_record_id, attempt_count, retry_count)
+            VALUES (@DomainId, @Type, @Name, @Value, @Ttl, @Proxied, @Status, @DesiredState, @ProviderRecordId, @AttemptCount, @RetryCount);
+            SELECT LAST_INSERT_ID();
+            """;
+        await using var connection = new MySqlConnection(ConnectionString);
+        return await connection.ExecuteScalarAsync<long>(sql, new
+        {
+            DomainId, Type = type, Name = name, Value = value, Ttl = ttl, Proxied = proxied, Status = status,
+            DesiredState = desiredState, ProviderRecordId = providerRecordId, AttemptCount = attemptCount, RetryCount = retryCount,
+        });
+    }
+
+    public async Task<DnsRecordRow?> RowAsync(long id)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        return await connection.QuerySingleOrDefaultAsync<DnsRecordRow>(
+            "SELECT * FROM domain_dns_records WHERE id = @id", new { id });
+    }
+
+    public async Task<DnsRecordRow> ExistingRowAsync(long id) =>
+        await RowAsync(id) ?? throw new AssertionException($"row {id} is gone");
+
+    public async Task<int> ExecuteAsync(string sql, object? parameters = null)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        return await connection.ExecuteAsync(sql, parameters);
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, object? parameters = null)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
+    }
+
+    /// <summary>Simulates the passing of time for a scheduled retry: the row becomes due now.</summary>
+    public Task MakeDueAsync(long id) =>
+        ExecuteAsync("UPDATE domain_dns_records SET next_retry_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = @id", new { id });
+
+    /// <summary>What the API does on an update: new value, version + 1, updated_at now, pending.</summary>
+    public Task UpdateIntentAsync(long id, string value, bool? proxied = null) =>
+        ExecuteAsync("""
+            UPDATE domain_dns_records
+            SET value = @value, proxied = COALESCE(@proxied, proxied), version = version + 1,
+                status = IF(status = 'running', status, 'pending'), updated_at = UTC_TIMESTAMP(6)
+            WHERE id = @id
+            """, new { id, value, proxied });
+
+    /// <summary>What the API does on a delete: absent, version + 1, pending (unless a worker holds it).</summary>
+    public Task MarkAbsentAsync(long id) =>
+        ExecuteAsync("""
+            UPDATE domain_dns_records
+            SET desired_state = 'absent', version = version + 1,
+                status = IF(status = 'running', status, 'pending'), updated_at = UTC_TIMESTAMP(6)
+            WHERE id = @id
+            """, new { id });
+
+    /// <summary>Creates a record at the emulator directly, as a person would in the dashboard.</summary>
+    public async Task<string> CreateRemoteAsync(string type, string name, string content, string? comment = null, bool proxied = false)
+    {
+        using var http = new HttpClient { BaseAddress = Emulator.BaseUrl };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"zones/{ZoneId}/dns_records")
+        {
+            Content = JsonContent.Create(new { type, name, content, ttl = 120, proxied, comment }),
+        };
+        request.Headers.Authorization = new("Bearer", Token);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.That(response.IsSuccessStatusCode, Is.True, body.ToString());
+        return body.GetProperty("result").GetProperty("id").GetString()!;
+    }
+
+    public IReadOnlyList<CloudflareRecord> Remote() => Emulator.Records(ZoneId);
+
+    public IReadOnlyList<RequestLogEntry> Requests(string? method = null) =>
+        Emulator.Requests.Where(r => method is null || r.Method == method).ToList();
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {seconds} s waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var provider in providers) await provider.DisposeAsync();
+        await Emulator.DisposeAsync();
+        await TestDatabase.DropAsync(ConnectionString);
+    }
+
+    private sealed class NoLifetime : IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void StopApplication() { }
+    }
+}

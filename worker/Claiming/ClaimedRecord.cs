@@ -1,0 +1,76 @@
+using DnsSync.Shared.Records;
+
+namespace DnsSync.Worker.Claiming;
+
+/// <summary>
+/// A row this instance holds a lease on, with its domain, provider binding and API key, and the status and
+/// attempt_count it had before the claim (they decide whether an earlier attempt may have reached the provider).
+/// </summary>
+internal sealed class ClaimedRecord
+{
+    public long Id { get; init; }
+    public long DomainId { get; init; }
+    public string Type { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Value { get; init; } = "";
+    public int Ttl { get; init; }
+    public bool Proxied { get; init; }
+    public string DesiredState { get; init; } = "";
+    public string? ProviderRecordId { get; init; }
+    public int RetryCount { get; init; }
+    public long Version { get; init; }
+    public DateTime UpdatedAt { get; init; }
+    public DateTime? LastSyncedAt { get; init; }
+
+    public string? Zone { get; init; }
+    public string? DomainStatus { get; init; }
+    public string? ProviderZoneId { get; init; }
+    public string? BindingStatus { get; init; }
+    public string? BindingProvider { get; init; }
+    public long? ApiKeyId { get; init; }
+    public string? ApiKeyAccount { get; init; }
+    public string? ApiKeyToken { get; init; }
+    public string? ApiKeyStatus { get; init; }
+
+    /// <summary>Status before this claim: pending, error, or running (an expired lease taken over).</summary>
+    public string PreviousStatus { get; set; } = "";
+
+    /// <summary>attempt_count before this claim: above zero, a provider call may already have been made.</summary>
+    public int PreviousAttemptCount { get; set; }
+
+    /// <summary>Local time after which this instance no longer counts on its lease.</summary>
+    public DateTimeOffset LeaseDeadline { get; set; }
+
+    public bool IsPresent => DesiredState == Shared.Records.DesiredState.Present;
+
+    /// <summary>The action this row is headed for, before the provider's answers refine it (log and metric label).</summary>
+    public string PlannedAction => IsPresent ? ProviderRecordId is null ? "create" : "update" : "delete";
+
+    public string Fqdn => Zone is null ? Name : RecordRules.ToFqdn(Zone, Name);
+
+    /// <summary>The comment that marks remote records this row created: how a lost create is recognised later.</summary>
+    public string OwnershipMarker => OwnershipMarkerFor(Id);
+
+    public static string OwnershipMarkerFor(long id) => $"dns-sync:{id}";
+
+    /// <summary>
+    /// True when the row has no saved provider_record_id but an earlier claim may have created the record
+    /// (a crash or a lost answer between the provider call and the write-back).
+    /// </summary>
+    public bool MayExistRemotely => ProviderRecordId is null && PreviousAttemptCount > 0;
+
+    /// <summary>
+    /// True when the intent changed since the last successful sync. The worker sets updated_at only together
+    /// with last_synced_at, so any later updated_at is the API's (value, TTL or proxied changed, or a retry).
+    /// </summary>
+    public bool ChangedSinceSync => LastSyncedAt is null || UpdatedAt > LastSyncedAt;
+}
+
+/// <summary>A row with the same domain, type and name as a claimed one (used to keep away from others' records).</summary>
+internal sealed class SiblingRow
+{
+    public long Id { get; init; }
+    public string Value { get; init; } = "";
+    public string DesiredState { get; init; } = "";
+    public string? ProviderRecordId { get; init; }
+}
