@@ -39,7 +39,7 @@ public sealed class LocalMySqlServer : IAsyncDisposable
             ?? throw new InvalidOperationException("No MariaDB/MySQL server binary found: install one (Debian: apt-get install -y mariadb-server), or set TEST_MYSQL_CONNECTION.");
         var directory = Path.Combine(Path.GetTempPath(), $"dns-sync-mysql-{Guid.NewGuid():N}"[..28]);
         System.IO.Directory.CreateDirectory(directory);
-        var server = new LocalMySqlServer(directory, FreePort(), binary);
+        var server = new LocalMySqlServer(directory, Ports.Free(), binary);
         try
         {
             await server.InitialiseAsync(cancellationToken);
@@ -182,7 +182,13 @@ public sealed class LocalMySqlServer : IAsyncDisposable
         return path.Concat(SearchDirs).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
     }
 
-    private static int FreePort()
+}
+
+/// <summary>Free loopback ports for servers a test starts.</summary>
+public static class Ports
+{
+    /// <summary>A port nothing listens on right now (the OS picks it).</summary>
+    public static int Free()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
