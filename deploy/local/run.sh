@@ -50,6 +50,13 @@ json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",}]*\).*/\1/p" | head -n1; }
 
 command -v curl >/dev/null || die "curl is required (apt-get install -y curl)."
 
+# Fail fast on busy ports, before anything starts.
+use_emulator=true
+[ -n "${CLOUDFLARE_API_TOKEN:-}" ] && [ -n "${CLOUDFLARE_ZONE_ID:-}" ] && use_emulator=false
+require_free_port "$API_PORT" "api" API_PORT
+[ "${DnsWorker__MetricsPort:-$METRICS_PORT}" = 0 ] || require_free_port "${DnsWorker__MetricsPort:-$METRICS_PORT}" "worker metrics" METRICS_PORT
+$use_emulator && require_free_port "$EMULATOR_PORT" "Cloudflare emulator" EMULATOR_PORT
+
 # --- database -------------------------------------------------------------------------------
 if [ -n "${ConnectionStrings__Default:-}" ]; then
   say "using ConnectionStrings__Default from the environment"
@@ -71,6 +78,9 @@ else
     mkdir -p "$datadir"
     mariadb-install-db --no-defaults --datadir="$datadir" --auth-root-authentication-method=normal --skip-test-db "${as_root[@]}" \
       > "$STATE/logs/mysql-install.log" 2>&1 || die "mariadb-install-db failed; see .local/logs/mysql-install.log"
+  fi
+  if [ -f "$STATE/mysql.pid" ] && kill -0 "$(cat "$STATE/mysql.pid")" 2>/dev/null; then
+    die "the local database in .local/mysql is already running (pid $(cat "$STATE/mysql.pid")): is another 'make run' still up? Stop it with Ctrl-C first."
   fi
   require_free_port "$DB_PORT" "local database" LOCAL_DB_PORT
   "$server_bin" --no-defaults --datadir="$datadir" --port="$DB_PORT" --bind-address=127.0.0.1 \
@@ -101,16 +111,13 @@ dotnet build DnsSync.slnx -c "$CONFIGURATION" -v quiet -nologo > "$STATE/logs/bu
 bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$2"; }
 dotnet "$(bin migrations dns-sync-migrations.dll)" up
 
-require_free_port "$API_PORT" "api" API_PORT
-[ "${DnsWorker__MetricsPort:-$METRICS_PORT}" = 0 ] || require_free_port "${DnsWorker__MetricsPort:-$METRICS_PORT}" "worker metrics" METRICS_PORT
 
 # --- Cloudflare: the emulator unless a real one is configured ---------------------------------
-if [ -n "${CLOUDFLARE_API_TOKEN:-}" ] && [ -n "${CLOUDFLARE_ZONE_ID:-}" ]; then
+if ! $use_emulator; then
   export Cloudflare__BaseUrl=${Cloudflare__BaseUrl:-https://api.cloudflare.com/client/v4}
   zone_id=$CLOUDFLARE_ZONE_ID; cf_token=$CLOUDFLARE_API_TOKEN
   say "using the real Cloudflare at $Cloudflare__BaseUrl, zone $zone_id ($DEMO_ZONE)"
 else
-  require_free_port "$EMULATOR_PORT" "Cloudflare emulator" EMULATOR_PORT
   dotnet "$(bin tests/CloudflareEmulator DnsSync.CloudflareEmulator.dll)" --urls "http://127.0.0.1:$EMULATOR_PORT" \
     > "$STATE/logs/emulator.log" 2>&1 &
   pids+=($!)
@@ -135,8 +142,12 @@ domain_id=$(curl -fsS "${auth[@]}" "$API/domains?pageSize=100" | tr '{' '\n' | g
 if [ -z "$domain_id" ]; then
   domain_id=$(curl -fsS "${auth[@]}" -X POST "$API/domains/create" -d "{\"domain\":\"$DEMO_ZONE\"}" | json_field id)
 fi
-key_id=$(curl -fsS "${auth[@]}" -X POST "$API/api-keys/create" \
-  -d "{\"name\":\"make-run $(date -u +%FT%TZ)\",\"provider\":\"cloudflare\",\"apiToken\":\"$cf_token\"}" | json_field id)
+key_name="make-run $(printf %s "$cf_token" | sha256sum | head -c 8)"
+key_id=$(curl -fsS "${auth[@]}" "$API/api-keys?pageSize=100" | tr '{' '\n' | grep "\"name\":\"$key_name\"" | json_field id || true)
+if [ -z "$key_id" ]; then
+  key_id=$(curl -fsS "${auth[@]}" -X POST "$API/api-keys/create" \
+    -d "{\"name\":\"$key_name\",\"provider\":\"cloudflare\",\"apiToken\":\"$cf_token\"}" | json_field id)
+fi
 curl -fsS "${auth[@]}" -X POST "$API/dns/providers/bind" \
   -d "{\"domainId\":$domain_id,\"provider\":\"cloudflare\",\"providerZoneId\":\"$zone_id\",\"apiKeyId\":$key_id}" >/dev/null
 say "api on 127.0.0.1:$API_PORT; domain $DEMO_ZONE is id $domain_id, bound to zone $zone_id"
