@@ -33,6 +33,9 @@ try
     builder.Services.AddSingleton<ProviderQueries>();
 
     var app = builder.Build();
+    if (jwt.IsWeak)
+        app.Logger.LogWarning("Auth__JwtSecret is shorter than {Bytes} bytes: accepted so existing CMDB tokens validate, but use a longer secret (openssl rand -base64 48)",
+            JwtSettings.RecommendedSecretBytes);
     app.UseApiRequestLogging();
     app.UseEnvelopeErrors();
     app.UseAuthentication();

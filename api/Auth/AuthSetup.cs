@@ -16,8 +16,7 @@ internal static class AuthSetup
                 options.IncludeErrorDetails = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
-                    IssuerSigningKey = settings.SigningKey,
-                    ValidateIssuerSigningKey = true,
+                    SignatureValidator = (token, _) => Hs256.Validate(token, settings.Key),
                     ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,

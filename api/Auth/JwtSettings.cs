@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.IdentityModel.Tokens;
 
 namespace DnsSync.Api.Auth;
 
@@ -9,20 +8,20 @@ namespace DnsSync.Api.Auth;
 /// </summary>
 internal sealed record JwtSettings(string Secret, string? Issuer, string? Audience)
 {
-    public const int MinSecretBytes = 32;
+    /// <summary>Below this many bytes a secret is accepted (CMDB tokens must validate) but logged as weak.</summary>
+    public const int RecommendedSecretBytes = 32;
 
-    public SymmetricSecurityKey SigningKey => new(Encoding.UTF8.GetBytes(Secret));
+    public byte[] Key => Encoding.UTF8.GetBytes(Secret);
 
-    /// <summary>Reads <c>Auth:JwtSecret</c> (else <c>JWT_SECRET</c>), <c>Auth:Issuer</c>, <c>Auth:Audience</c>; a missing or short secret stops start-up.</summary>
+    public bool IsWeak => Key.Length < RecommendedSecretBytes;
+
+    /// <summary>Reads <c>Auth:JwtSecret</c> (else <c>JWT_SECRET</c>), <c>Auth:Issuer</c>, <c>Auth:Audience</c>; a missing secret stops start-up.</summary>
     public static JwtSettings FromConfiguration(IConfiguration configuration)
     {
         var secret = configuration["Auth:JwtSecret"];
         if (string.IsNullOrEmpty(secret)) secret = configuration["JWT_SECRET"];
         if (string.IsNullOrEmpty(secret))
             throw new InvalidOperationException("Auth__JwtSecret (or JWT_SECRET) is not set: give the HS256 signing secret, at least 32 bytes (openssl rand -base64 48).");
-        var bytes = Encoding.UTF8.GetByteCount(secret);
-        if (bytes < MinSecretBytes)
-            throw new InvalidOperationException($"Auth__JwtSecret (or JWT_SECRET) is {bytes} bytes long; HS256 needs at least {MinSecretBytes} (openssl rand -base64 48).");
         return new JwtSettings(secret, Blank(configuration["Auth:Issuer"]), Blank(configuration["Auth:Audience"]));
     }
 

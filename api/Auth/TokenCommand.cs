@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace DnsSync.Api.Auth;
 
@@ -51,17 +48,20 @@ internal static class TokenCommand
         return 0;
     }
 
-    public static string Mint(JwtSettings settings, string subject, TimeSpan ttl, DateTime now) =>
-        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+    public static string Mint(JwtSettings settings, string subject, TimeSpan ttl, DateTime now)
+    {
+        var issuedAt = new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeSeconds();
+        var claims = new Dictionary<string, object>
         {
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, subject)]),
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now + ttl,
-            Issuer = settings.Issuer,
-            Audience = settings.Audience,
-            SigningCredentials = new SigningCredentials(settings.SigningKey, SecurityAlgorithms.HmacSha256),
-        });
+            ["sub"] = subject,
+            ["iat"] = issuedAt,
+            ["nbf"] = issuedAt,
+            ["exp"] = issuedAt + (long)ttl.TotalSeconds,
+        };
+        if (settings.Issuer is not null) claims["iss"] = settings.Issuer;
+        if (settings.Audience is not null) claims["aud"] = settings.Audience;
+        return Hs256.Sign(settings.Key, claims);
+    }
 
     /// <summary>A positive number followed by s, m, h or d.</summary>
     public static bool TryParseDuration(string? text, out TimeSpan duration)

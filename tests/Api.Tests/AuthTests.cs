@@ -104,6 +104,17 @@ public sealed class AuthTests : ApiTestBase
     }
 
     [Test]
+    public async Task A_short_cmdb_secret_is_accepted_and_still_checks_signatures()
+    {
+        const string shortSecret = "cmdb-secret";
+        await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?> { ["Auth:JwtSecret"] = shortSecret });
+        (await GetAsync(Protected, CreateClient(Token(secret: shortSecret), factory))).AssertOk();
+        (await GetAsync(Protected, CreateClient(Token(secret: "cmdb-secreT"), factory))).AssertError(HttpStatusCode.Unauthorized);
+        (await GetAsync(Protected, CreateClient(Token(), factory))).AssertError(HttpStatusCode.Unauthorized);
+        Assert.That(factory.Logs.AllText(), Does.Contain("shorter than 32 bytes").And.Not.Contain(shortSecret));
+    }
+
+    [Test]
     public async Task Issuer_is_checked_only_when_configured()
     {
         await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?> { ["Auth:Issuer"] = "dns-sync" });
