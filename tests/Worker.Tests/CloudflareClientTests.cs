@@ -37,6 +37,44 @@ public sealed class CloudflareClientTests
     private static CloudflareCredential Credential => new(WorkerHarness.Token, null);
 
     [Test]
+    public async Task Lookup_keeps_only_the_asked_name_and_type_even_when_the_provider_ignores_filters()
+    {
+        await services.DisposeAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Default"] = "Server=127.0.0.1;Database=unused",
+            ["Secrets:Key"] = WorkerHarness.SecretsKey,
+            ["Cloudflare:BaseUrl"] = emulator.BaseUrl + "client/v4",
+        }).Build();
+        services = new ServiceCollection().AddLogging().AddDnsWorker(configuration)
+            .ConfigureAll<Microsoft.Extensions.Http.HttpClientFactoryOptions>(o =>
+                o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Insert(0, new IgnoreFiltersHandler())))
+            .BuildServiceProvider();
+        foreach (var name in new[] { "www.example.com", "api.example.com" })
+            await Client.CreateAsync(Credential, zoneId, new RecordBody { Type = "A", Name = name, Content = "192.0.2.1", Ttl = 120 }, CancellationToken.None);
+        await Client.CreateAsync(Credential, zoneId, new RecordBody { Type = "TXT", Name = "www.example.com", Content = "192.0.2.1", Ttl = 120 }, CancellationToken.None);
+
+        var found = await Client.ListAsync(Credential, zoneId, "A", "WWW.example.com", CancellationToken.None);
+
+        Assert.That(emulator.Requests.Last().Query, Does.Not.Contain("name="), "the filter really was dropped on the way");
+        Assert.That(found.Select(r => (r.Type, r.Name)), Is.EqualTo(new[] { ("A", "www.example.com") }));
+    }
+
+    /// <summary>Plays a provider that ignores the name and type filters of a list request.</summary>
+    private sealed class IgnoreFiltersHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method == HttpMethod.Get && request.RequestUri is { Query.Length: > 0 } uri)
+            {
+                var kept = uri.Query.TrimStart('?').Split('&').Where(p => !p.StartsWith("name=", StringComparison.Ordinal) && !p.StartsWith("type=", StringComparison.Ordinal));
+                request.RequestUri = new UriBuilder(uri) { Query = string.Join('&', kept) }.Uri;
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    [Test]
     public async Task Lookup_filters_are_url_encoded()
     {
         await Client.ListAsync(Credential, zoneId, "TXT", "a b+c=\"d\"&e.example.com", CancellationToken.None);

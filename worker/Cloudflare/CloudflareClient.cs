@@ -25,7 +25,9 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
             var query = new RecordListQuery { Type = type, Name = fqdn, Page = page, PerPage = perPage };
             var envelope = await SendAsync(() => api.ListRecordsAsync(zoneId, query, credential, cancellationToken), cancellationToken);
             var result = envelope.Result ?? [];
-            all.AddRange(result);
+            // Filter again here: a provider (or a fake of one) that ignores a filter must not make us adopt or
+            // delete a record of another name or type that happens to share the content.
+            all.AddRange(result.Where(r => Matches(r, type, fqdn)));
             var info = envelope.ResultInfo;
             var morePages = info?.TotalPages is { } totalPages
                 ? page < totalPages
@@ -34,6 +36,10 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
         }
         return all;
     }
+
+    private static bool Matches(CloudflareDnsRecord record, string? type, string fqdn) =>
+        (type is null || string.Equals(record.Type, type, StringComparison.OrdinalIgnoreCase))
+        && string.Equals(record.Name.TrimEnd('.'), fqdn.TrimEnd('.'), StringComparison.OrdinalIgnoreCase);
 
     public async Task<CloudflareDnsRecord> CreateAsync(
         CloudflareCredential credential, string zoneId, RecordBody body, CancellationToken cancellationToken) =>
