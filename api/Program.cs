@@ -15,6 +15,8 @@ try
     var builder = WebApplication.CreateBuilder(args);
     if (args is ["token", .. var tokenArgs])
         return TokenCommand.Run(tokenArgs, builder.Configuration, Console.Out, Console.Error);
+    if (args is ["reencrypt-tokens"])
+        return await ReencryptTokensCommand.RunAsync(builder.Configuration, Console.Out, Console.Error);
 
     // Settings are checked here, before anything listens: a wrong one stops the process with its name.
     var jwt = JwtSettings.FromConfiguration(builder.Configuration);

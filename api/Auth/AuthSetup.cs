@@ -16,7 +16,7 @@ internal static class AuthSetup
                 options.IncludeErrorDetails = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
-                    SignatureValidator = (token, _) => Hs256.Validate(token, settings.Key),
+                    SignatureValidator = (token, _) => Hs256.Validate(token, settings.ValidationKeys),
                     ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,

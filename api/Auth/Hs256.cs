@@ -22,8 +22,8 @@ internal static class Hs256
         return $"{header}.{payload}.{signature}";
     }
 
-    /// <summary>A <see cref="SignatureValidator"/>: only <c>alg: HS256</c> with a matching HMAC passes (so <c>alg: none</c> never does).</summary>
-    public static SecurityToken Validate(string token, byte[] key)
+    /// <summary>A <see cref="SignatureValidator"/>: only <c>alg: HS256</c> with an HMAC matching one of <paramref name="keys"/> passes (so <c>alg: none</c> never does).</summary>
+    public static SecurityToken Validate(string token, IReadOnlyList<byte[]> keys)
     {
         var jwt = new JsonWebToken(token);
         if (jwt.Alg != SecurityAlgorithms.HmacSha256)
@@ -38,9 +38,9 @@ internal static class Hs256
         {
             throw new SecurityTokenInvalidSignatureException("token signature is not base64url");
         }
-        var expected = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(token[..lastDot]));
-        if (!CryptographicOperations.FixedTimeEquals(expected, presented))
-            throw new SecurityTokenInvalidSignatureException("token signature does not match");
-        return jwt;
+        var signed = Encoding.ASCII.GetBytes(token[..lastDot]);
+        foreach (var key in keys)
+            if (CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(key, signed), presented)) return jwt;
+        throw new SecurityTokenInvalidSignatureException("token signature does not match");
     }
 }

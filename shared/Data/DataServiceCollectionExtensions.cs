@@ -42,10 +42,10 @@ public static class DataServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers the <see cref="SecretProtector"/> for <c>Secrets:Key</c>; a missing or wrong key stops start-up.</summary>
+    /// <summary>Registers the <see cref="SecretProtector"/> for <c>Secrets:Key</c> (and <c>Secrets:PreviousKeys</c> during a rotation); a missing or wrong key stops start-up.</summary>
     public static IServiceCollection AddSecretProtection(this IServiceCollection services, IConfiguration configuration)
     {
-        var protector = SecretProtector.FromBase64(configuration["Secrets:Key"]);
+        var protector = SecretProtector.FromBase64(configuration["Secrets:Key"], configuration["Secrets:PreviousKeys"]);
         return services.AddSingleton(protector);
     }
 }

@@ -16,19 +16,31 @@ public sealed class SecretProtector
     private const int TagSize = 16;
     private static readonly byte[] Context = "dns-sync/api_keys.api_token"u8.ToArray();
     private readonly byte[] _key;
+    private readonly IReadOnlyList<byte[]> _previousKeys;
 
-    /// <summary>Creates a protector from a 32-byte key.</summary>
-    public SecretProtector(byte[] key)
+    /// <summary>Creates a protector from a 32-byte key; <paramref name="previousKeys"/> only decrypt (key rotation).</summary>
+    public SecretProtector(byte[] key, IReadOnlyList<byte[]>? previousKeys = null)
     {
         if (key.Length != 32) throw new ArgumentException("Secrets__Key must be 32 bytes (base64 of 32 random bytes).", nameof(key));
         _key = key;
+        _previousKeys = previousKeys ?? [];
     }
 
     /// <summary>Parses the base64 key from configuration, with a message naming the setting when it is wrong.</summary>
-    public static SecretProtector FromBase64(string? base64Key)
+    /// <param name="base64Key">The current key (Secrets__Key): encrypts, and decrypts first.</param>
+    /// <param name="previousBase64Keys">Comma-separated former keys (Secrets__PreviousKeys), tried when the current one fails.</param>
+    public static SecretProtector FromBase64(string? base64Key, string? previousBase64Keys = null)
     {
         if (string.IsNullOrWhiteSpace(base64Key))
             throw new InvalidOperationException("Secrets__Key is not set: give it 32 random bytes in base64 (openssl rand -base64 32).");
+        var previous = (previousBase64Keys ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(k => ParseKey(k, "Secrets__PreviousKeys"))
+            .ToList();
+        return new SecretProtector(ParseKey(base64Key, "Secrets__Key"), previous);
+    }
+
+    private static byte[] ParseKey(string base64Key, string setting)
+    {
         byte[] key;
         try
         {
@@ -36,11 +48,11 @@ public sealed class SecretProtector
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException("Secrets__Key is not valid base64: give it 32 random bytes in base64 (openssl rand -base64 32).");
+            throw new InvalidOperationException($"{setting} is not valid base64: give it 32 random bytes in base64 (openssl rand -base64 32).");
         }
         if (key.Length != 32)
-            throw new InvalidOperationException($"Secrets__Key decodes to {key.Length} bytes; it must be 32 (openssl rand -base64 32).");
-        return new SecretProtector(key);
+            throw new InvalidOperationException($"{setting} decodes to {key.Length} bytes; it must be 32 (openssl rand -base64 32).");
+        return key;
     }
 
     /// <summary>True when a stored value is in the encrypted format.</summary>
@@ -60,16 +72,41 @@ public sealed class SecretProtector
 
     /// <summary>Decrypts a stored value; a value without the version tag is returned as the plaintext it is.</summary>
     /// <exception cref="CryptographicException">The value was encrypted with another key or was altered.</exception>
-    public string Unprotect(string stored)
+    public string Unprotect(string stored) => Unprotect(stored, out _);
+
+    /// <summary>Decrypts a stored value and tells whether it should be re-encrypted (plaintext, or under a previous key).</summary>
+    /// <exception cref="CryptographicException">No configured key decrypts the value, or it was altered.</exception>
+    public string Unprotect(string stored, out bool needsReprotect)
     {
+        needsReprotect = true;
         if (!IsProtected(stored)) return stored;
-        var input = Convert.FromBase64String(stored[Prefix.Length..]);
+        byte[] input;
+        try
+        {
+            input = Convert.FromBase64String(stored[Prefix.Length..]);
+        }
+        catch (FormatException ex)
+        {
+            throw new CryptographicException("Stored secret is not valid base64.", ex);
+        }
         if (input.Length < NonceSize + TagSize) throw new CryptographicException("Stored secret is truncated.");
         var length = input.Length - NonceSize - TagSize;
         var plain = new byte[length];
-        using var aes = new AesGcm(_key, TagSize);
-        aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, length), input.AsSpan(NonceSize + length), plain, Context);
-        return Encoding.UTF8.GetString(plain);
+        foreach (var (key, index) in _previousKeys.Prepend(_key).Select((k, i) => (k, i)))
+        {
+            try
+            {
+                using var aes = new AesGcm(key, TagSize);
+                aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, length), input.AsSpan(NonceSize + length), plain, Context);
+                needsReprotect = index > 0;
+                return Encoding.UTF8.GetString(plain);
+            }
+            catch (AuthenticationTagMismatchException) when (index < _previousKeys.Count)
+            {
+                // Not this key: try the next former one.
+            }
+        }
+        throw new CryptographicException("Stored secret could not be decrypted.");
     }
 
     /// <summary>The mask the API shows instead of a token: <c>****</c> and its last four characters.</summary>

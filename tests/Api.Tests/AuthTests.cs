@@ -115,6 +115,20 @@ public sealed class AuthTests : ApiTestBase
     }
 
     [Test]
+    public async Task During_a_secret_rotation_tokens_of_the_previous_secret_still_validate()
+    {
+        const string next = "the-next-jwt-secret-0123456789-abcdefghijklmnop";
+        await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:JwtSecret"] = next,
+            ["Auth:PreviousJwtSecret"] = ApiFactory.JwtSecret,
+        });
+        (await GetAsync(Protected, CreateClient(Token(secret: next), factory))).AssertOk();
+        (await GetAsync(Protected, CreateClient(Token(), factory))).AssertOk();
+        (await GetAsync(Protected, CreateClient(Token(secret: "yet-another-secret-0123456789-abcdefghijkl"), factory))).AssertError(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
     public async Task Issuer_is_checked_only_when_configured()
     {
         await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?> { ["Auth:Issuer"] = "dns-sync" });

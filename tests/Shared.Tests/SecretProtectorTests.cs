@@ -37,6 +37,27 @@ public sealed class SecretProtectorTests
         Assert.That(() => SecretProtector.FromBase64(Key).Unprotect("v1:" + Convert.ToBase64String(bytes)), Throws.InstanceOf<CryptographicException>());
     }
 
+    [Test]
+    public void Previous_keys_still_decrypt_during_a_rotation_and_flag_the_value_for_reencryption()
+    {
+        var oldKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var stored = SecretProtector.FromBase64(oldKey).Protect("rotated-token");
+        var rotating = SecretProtector.FromBase64(Key, $"{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}, {oldKey}");
+
+        Assert.That(rotating.Unprotect(stored, out var needsReprotect), Is.EqualTo("rotated-token"));
+        Assert.That(needsReprotect, Is.True);
+        Assert.That(rotating.Unprotect(rotating.Protect("fresh"), out needsReprotect), Is.EqualTo("fresh"));
+        Assert.That(needsReprotect, Is.False);
+        Assert.That(() => SecretProtector.FromBase64(Key).Unprotect(stored), Throws.InstanceOf<CryptographicException>(), "without the old key it cannot");
+    }
+
+    [Test]
+    public void A_wrong_previous_key_names_its_setting()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => SecretProtector.FromBase64(Key, "AAAA"));
+        Assert.That(ex!.Message, Does.Contain("Secrets__PreviousKeys"));
+    }
+
     [TestCase(null, "not set")]
     [TestCase("not base64!", "not valid base64")]
     [TestCase("AAAA", "decodes to 3 bytes")]
