@@ -40,11 +40,16 @@ public sealed class HostFactsTests
     [TestCase(new[] { "--quick" }, true, null)]
     [TestCase(new[] { "--out" }, false, "--out needs a directory")]
     [TestCase(new[] { "--fast" }, false, "unknown argument '--fast'")]
+    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim")]
     public void Arguments_are_parsed_strictly(string[] args, bool quick, string? error)
     {
         var parsed = BenchArguments.Parse(args);
         Assert.That((parsed.Quick, parsed.Error), Is.EqualTo((quick, error)));
     }
+
+    [Test]
+    public void Only_selects_one_scenario_group() =>
+        Assert.That(BenchArguments.Parse(["--only", "claim", "--quick"]), Is.EqualTo(new BenchArguments(true, null, null) { Only = "claim" }));
 
     [Test]
     public void Out_directory_is_made_absolute() =>

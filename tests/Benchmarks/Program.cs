@@ -6,13 +6,13 @@ using DnsSync.Benchmarks.Scenarios;
 using DnsSync.Testing;
 using MySqlConnector;
 
-// dotnet run -c Release --project tests/Benchmarks -- [--quick] [--out DIR]
+// dotnet run -c Release --project tests/Benchmarks -- [--quick] [--out DIR] [--only latency|api|claim]
 // Full runs write docs/BENCHMARKS.md and docs/benchmarks.json; quick runs write under .local/bench-quick unless --out is given.
 var options = BenchArguments.Parse(args);
 if (options.Error is not null)
 {
     Console.Error.WriteLine(options.Error);
-    Console.Error.WriteLine("usage: dns-sync-benchmarks [--quick] [--out DIR]");
+    Console.Error.WriteLine("usage: DnsSync.Benchmarks [--quick] [--out DIR] [--only latency|api|claim]");
     return 2;
 }
 var settings = options.Quick ? BenchSettings.Quick : BenchSettings.Full;
@@ -31,7 +31,7 @@ try
         version = await connection.ExecuteScalarAsync<string>("SELECT CONCAT(@@version_comment, ' ', VERSION())") ?? "unknown";
     var results = new BenchResults
     {
-        Mode = settings.Mode,
+        Mode = settings.Mode + (options.Only is null ? "" : $" (only {options.Only})"),
         Date = DateTimeOffset.UtcNow,
         Command = Environment.GetEnvironmentVariable("BENCH_COMMAND") ?? $"dotnet run -c Release --project tests/Benchmarks -- {string.Join(' ', args)}".TrimEnd(),
         Commit = GitCommit(),
@@ -39,9 +39,9 @@ try
     };
     Console.WriteLine($"[bench] {settings.Mode} run; logs in {logDirectory}; {TestDatabase.Description}");
 
-    results.Latency.AddRange(await LatencyScenario.RunAsync(settings, logDirectory, cancel.Token));
-    await ThroughputAndConvergence.RunAsync(settings, results, logDirectory, cancel.Token);
-    results.ClaimCost = await ClaimCostScenario.RunAsync(settings, cancel.Token);
+    if (options.Only is null or "latency") results.Latency.AddRange(await LatencyScenario.RunAsync(settings, logDirectory, cancel.Token));
+    if (options.Only is null or "api") await ThroughputAndConvergence.RunAsync(settings, results, logDirectory, cancel.Token);
+    if (options.Only is null or "claim") results.ClaimCost = await ClaimCostScenario.RunAsync(settings, cancel.Token);
     results.TotalSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
     results.Goals.AddRange(Goals.Evaluate(results));
 

@@ -33,7 +33,11 @@ internal sealed record ApiThroughputResult(
     int Concurrency, double WarmupSeconds, double WindowSeconds,
     ThroughputResult BaselineInsert, ThroughputResult ApiCreate, ThroughputResult ApiList,
     double? CreateVsBaseline, long RowsInTableDuringLists,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CpuSeconds);
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> CpuSeconds)
+{
+    /// <summary>The api's whole create batch (lock, checks, insert) sent directly: the database's share of a create.</summary>
+    public ThroughputResult? CreateBatchDirect { get; init; }
+}
 
 /// <summary>Scenario 4: the worker's claim transaction on a small and a large table with the same number of due rows.</summary>
 internal sealed record ClaimCostResult(int BatchSize, int DueRows, int Iterations, ClaimSample Small, ClaimSample Large, double? P50Ratio, double? MeanRatio, string Plan);

@@ -12,6 +12,8 @@ namespace DnsSync.Benchmarks.Scenarios;
 /// </summary>
 internal static class LatencyScenario
 {
+    private const int WarmupRecords = 5;
+
     public static async Task<List<LatencyResult>> RunAsync(BenchSettings settings, string logDirectory, CancellationToken cancellationToken)
     {
         // Worker settings stay the defaults; the emulator only needs room for the records (its Free-plan quota is 200 per zone).
@@ -21,6 +23,10 @@ internal static class LatencyScenario
             EmulatorArgs = ["--record-quota", "1000000"],
         }, cancellationToken);
         var domainId = stack.Zones["example.com"].DomainId;
+        // Warm-up, not measured: the processes' first requests pay for JIT and connection set-up (~1 s once).
+        for (var i = 0; i < WarmupRecords; i++)
+            await StackOps.CreateRecordAsync(stack.ApiClient, domainId, $"warm-{i}", StackOps.Address(9_000_000 + i), cancellationToken);
+        await StackOps.WaitUntilActiveAsync(stack.ConnectionString, "warm-", WarmupRecords, TimeSpan.FromMinutes(1), cancellationToken);
         var results = new List<LatencyResult>();
         foreach (var latencyMs in settings.EmulatorLatenciesMs)
         {

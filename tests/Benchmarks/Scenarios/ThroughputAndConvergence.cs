@@ -69,6 +69,29 @@ internal static class ThroughputAndConvergence
         }, cancellationToken);
         cpu["baseline INSERT"] = split.Stop();
 
+        // Diagnostic: the api's create batch itself, straight to the database, shows how much of a create is database work.
+        await using var batchSource = new MySqlDataSourceBuilder(new MySqlConnectionStringBuilder(stack.ConnectionString)
+        {
+            MaximumPoolSize = (uint)Math.Max(c * 2, 100), AllowUserVariables = true,
+        }.ConnectionString).Build();
+        Console.WriteLine($"[throughput] the api's create batch, {c} connections");
+        split = CpuSplit.Start(StackOps.Pids(stack));
+        var createBatch = await ClosedLoop.RunAsync(c, settings.ThroughputWarmup, settings.ThroughputWindow, async (loop, seq, ct) =>
+        {
+            var domainId = domainIds[loop % domainIds.Length];
+            var name = $"tpd-{loop}-{seq}";
+            await using var connection = await batchSource.OpenConnectionAsync(ct);
+            await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(Api.Records.RecordQueries.CreateSql, new
+            {
+                DomainId = domainId, Type = "A", Name = name, Value = StackOps.Address(seq), Ttl = 300, Proxied = false,
+                OwnerType = "external", OwnerId = 1L, LockName = Api.Records.RecordQueries.LockName(domainId, name),
+            }, cancellationToken: ct));
+            var inserted = (await grid.ReadSingleAsync<dynamic>()).Inserted == 1L;
+            await grid.ReadAsync();
+            return inserted;
+        }, cancellationToken);
+        cpu["create batch direct"] = split.Stop();
+
         Console.WriteLine($"[throughput] api creates, {c} loops");
         split = CpuSplit.Start(StackOps.Pids(stack));
         var creates = await ClosedLoop.RunAsync(c, settings.ThroughputWarmup, settings.ThroughputWindow, async (loop, seq, ct) =>
@@ -97,9 +120,9 @@ internal static class ThroughputAndConvergence
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM domain_dns_records WHERE name LIKE 'tp%'", cancellationToken: cancellationToken, commandTimeout: 600));
 
         var result = new ApiThroughputResult(c, settings.ThroughputWarmup.TotalSeconds, settings.ThroughputWindow.TotalSeconds,
-            baseline, creates, lists, Stats.Ratio(creates.PerSecond, baseline.PerSecond), rows, cpu);
+            baseline, creates, lists, Stats.Ratio(creates.PerSecond, baseline.PerSecond), rows, cpu) { CreateBatchDirect = createBatch };
         var firstError = baseline.FirstError ?? creates.FirstError ?? lists.FirstError;
-        Console.WriteLine($"[throughput] baseline {baseline.PerSecond:F0}/s, creates {creates.PerSecond:F0}/s ({result.CreateVsBaseline:F2}×), lists {lists.PerSecond:F0}/s"
+        Console.WriteLine($"[throughput] baseline {baseline.PerSecond:F0}/s, create batch direct {createBatch.PerSecond:F0}/s, creates {creates.PerSecond:F0}/s ({result.CreateVsBaseline:F2}×), lists {lists.PerSecond:F0}/s"
                           + (firstError is null ? "" : $"; first error: {firstError}"));
         return result;
     }
