@@ -20,47 +20,66 @@ internal static class ClaimCostScenario
 
     public static async Task<ClaimCostResult> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
-        var small = await MeasureAsync(settings, settings.ClaimSmallRows, cancellationToken);
-        var large = await MeasureAsync(settings, settings.ClaimLargeRows, cancellationToken);
-        var result = new ClaimCostResult(settings.ClaimBatch, settings.ClaimDueRows, settings.ClaimIterations, small.Sample, large.Sample,
-            Stats.Ratio(large.Sample.Ms.P50, small.Sample.Ms.P50), Stats.Ratio(large.Sample.Ms.Mean, small.Sample.Ms.Mean), large.Plan);
-        Console.WriteLine($"[claim] {small.Sample.Rows:N0} rows p50 {small.Sample.Ms.P50:F2} ms; {large.Sample.Rows:N0} rows p50 {large.Sample.Ms.P50:F2} ms; ratio {result.P50Ratio:F2}");
-        return result;
-    }
-
-    private static async Task<(ClaimSample Sample, string Plan)> MeasureAsync(BenchSettings settings, long rows, CancellationToken cancellationToken)
-    {
-        var connectionString = await TestDatabase.CreateAsync("claim", cancellationToken);
+        var smallDb = await TestDatabase.CreateAsync("claim_small", cancellationToken);
+        var largeDb = await TestDatabase.CreateAsync("claim_large", cancellationToken);
         try
         {
-            Console.WriteLine($"[claim] filling a table with {rows:N0} rows ({settings.ClaimDueRows:N0} due)");
-            await using var connection = new MySqlConnection(connectionString);
-            await connection.OpenAsync(cancellationToken);
-            await FillAsync(connection, rows, settings.ClaimDueRows, cancellationToken);
-            var plan = await PlanAsync(connection, settings.ClaimBatch, cancellationToken);
+            await using var small = await OpenFilledAsync(smallDb, settings.ClaimSmallRows, settings.ClaimDueRows, cancellationToken);
+            await using var large = await OpenFilledAsync(largeDb, settings.ClaimLargeRows, settings.ClaimDueRows, cancellationToken);
+            var plan = await PlanAsync(large, settings.ClaimBatch, cancellationToken);
 
-            for (var i = 0; i < 20; i++) await ClaimOnceAsync(connection, settings.ClaimBatch, cancellationToken);
-            var times = new List<double>();
-            double reads = 0;
-            for (var i = 0; i < settings.ClaimIterations; i++)
+            // Interleaved, so background work of the server (purge, flushing) falls on both tables alike.
+            var samples = new[] { (Connection: small, Times: new List<double>(), Reads: new List<double>()), (large, new List<double>(), new List<double>()) };
+            for (var i = 0; i < settings.ClaimIterations + Warmup; i++)
             {
-                var before = await IndexReadsAsync(connection, cancellationToken);
-                var overhead = await IndexReadsAsync(connection, cancellationToken) - before;
-                var watch = Stopwatch.StartNew();
-                var ids = await ClaimOnceAsync(connection, settings.ClaimBatch, cancellationToken);
-                times.Add(watch.Elapsed.TotalMilliseconds);
-                reads += await IndexReadsAsync(connection, cancellationToken) - before - 2 * overhead;
-                if (ids.Length != settings.ClaimBatch) throw new InvalidOperationException($"claimed {ids.Length}, expected {settings.ClaimBatch}");
+                foreach (var (connection, times, reads) in samples)
+                {
+                    var (ms, indexReads) = await MeasureOnceAsync(connection, settings.ClaimBatch, cancellationToken);
+                    if (i < Warmup) continue;
+                    times.Add(ms);
+                    reads.Add(indexReads);
+                }
             }
-            return (new ClaimSample(rows, Stats.Summarize(times), reads / settings.ClaimIterations), plan);
+            var smallSample = new ClaimSample(settings.ClaimSmallRows, Stats.Summarize(samples[0].Times), samples[0].Reads.Average());
+            var largeSample = new ClaimSample(settings.ClaimLargeRows, Stats.Summarize(samples[1].Times), samples[1].Reads.Average());
+            var result = new ClaimCostResult(settings.ClaimBatch, settings.ClaimDueRows, settings.ClaimIterations, smallSample, largeSample,
+                Stats.Ratio(largeSample.Ms.P50, smallSample.Ms.P50), Stats.Ratio(largeSample.Ms.Mean, smallSample.Ms.Mean), plan);
+            Console.WriteLine($"[claim] {smallSample.Rows:N0} rows p50 {smallSample.Ms.P50:F2} ms; {largeSample.Rows:N0} rows p50 {largeSample.Ms.P50:F2} ms; ratio {result.P50Ratio:F2}");
+            return result;
         }
         finally
         {
-            await TestDatabase.DropAsync(connectionString);
+            await TestDatabase.DropAsync(smallDb);
+            await TestDatabase.DropAsync(largeDb);
         }
     }
 
-    /// <summary>One claim as the worker makes it (timed by the caller), then the untimed reset of its rows.</summary>
+    private const int Warmup = 20;
+
+    private static async Task<MySqlConnection> OpenFilledAsync(string connectionString, long rows, int due, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"[claim] filling a table with {rows:N0} rows ({due:N0} due)");
+        var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await FillAsync(connection, rows, due, cancellationToken);
+        return connection;
+    }
+
+    /// <summary>One timed claim; index reads it made (net of the SHOW STATUS calls around it).</summary>
+    private static async Task<(double Ms, double IndexReads)> MeasureOnceAsync(MySqlConnection connection, int batch, CancellationToken cancellationToken)
+    {
+        var before = await IndexReadsAsync(connection, cancellationToken);
+        var overhead = await IndexReadsAsync(connection, cancellationToken) - before;
+        var watch = Stopwatch.StartNew();
+        var ids = await ClaimOnceAsync(connection, batch, cancellationToken);
+        var ms = watch.Elapsed.TotalMilliseconds;
+        var reads = await IndexReadsAsync(connection, cancellationToken) - before - 2 * overhead;
+        if (ids.Length != batch) throw new InvalidOperationException($"claimed {ids.Length}, expected {batch}");
+        await ResetAsync(connection, ids, cancellationToken);
+        return (ms, reads);
+    }
+
+    /// <summary>One claim as the worker makes it.</summary>
     private static async Task<long[]> ClaimOnceAsync(MySqlConnection connection, int batch, CancellationToken cancellationToken)
     {
         long[] ids;
@@ -72,11 +91,14 @@ internal static class ClaimCostScenario
                 RecordClaimer.MarkRunningSql, new { Instance = "bench", LeaseSec = 120, Ids = ids }, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
         }
+        return ids;
+    }
+
+    /// <summary>Untimed: the claimed rows become due again exactly as before (updated_at untouched).</summary>
+    private static async Task ResetAsync(MySqlConnection connection, long[] ids, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE domain_dns_records SET status = 'pending', locked_by = NULL, locked_until = NULL, attempt_count = 0 WHERE id IN @Ids
             """, new { Ids = ids }, cancellationToken: cancellationToken));
-        return ids;
-    }
 
     /// <summary>Index reads of this session so far (key lookups and index scans; SHOW STATUS itself only adds table scans of its own).</summary>
     private static async Task<long> IndexReadsAsync(MySqlConnection connection, CancellationToken cancellationToken)
