@@ -29,7 +29,7 @@ internal static class ClaimCostScenario
             var plan = await PlanAsync(large, settings.ClaimBatch, cancellationToken);
 
             // Interleaved, so background work of the server (purge, flushing) falls on both tables alike.
-            var samples = new[] { (Connection: small, Times: new List<double>(), Reads: new List<double>()), (large, new List<double>(), new List<double>()) };
+            var samples = new[] { (Connection: small, Times: new List<double>(), Reads: new List<double>()), (Connection: large, Times: new List<double>(), Reads: new List<double>()) };
             for (var i = 0; i < settings.ClaimIterations + Warmup; i++)
             {
                 foreach (var (connection, times, reads) in samples)
