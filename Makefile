@@ -6,7 +6,7 @@ SOLUTION := DnsSync.slnx
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-.PHONY: build run test migrate clean
+.PHONY: build run test migrate clean bench bench-quick bench-build
 
 build:
 	$(DOTNET) build $(SOLUTION) -c $(CONFIGURATION) -warnaserror
@@ -18,6 +18,19 @@ run:
 # Every test project in the solution, against real MariaDB/MySQL (see tests/Testing/TestDatabase.cs).
 test: build
 	$(DOTNET) test $(SOLUTION) -c $(CONFIGURATION) --no-build --logger "console;verbosity=normal"
+
+# Benchmarks (issue 8): MariaDB, emulator, api and worker as processes; writes docs/BENCHMARKS.md and docs/benchmarks.json.
+# Not part of `make test`; their harness is (tests/Benchmarks.Tests).
+# Building the benchmark builds every program it starts (api, worker, emulator, migrations).
+bench-build:
+	$(DOTNET) build tests/Benchmarks -c $(CONFIGURATION) -warnaserror
+
+bench: bench-build
+	BENCH_COMMAND="make bench" $(DOTNET) run -c $(CONFIGURATION) --no-build --project tests/Benchmarks
+
+# Smaller sizes, under 3 minutes; results go to .local/bench-quick/ (pass ARGS="--out DIR" to change).
+bench-quick: bench-build
+	BENCH_COMMAND="make bench-quick" $(DOTNET) run -c $(CONFIGURATION) --no-build --project tests/Benchmarks -- --quick $(ARGS)
 
 # Applies pending migrations to ConnectionStrings__Default (or pass ARGS="--connection ...").
 migrate:

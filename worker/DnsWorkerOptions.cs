@@ -9,7 +9,7 @@ internal sealed class DnsWorkerOptions
 
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Seconds between passes when the last pass did not find a full batch.</summary>
+    /// <summary>Seconds between passes while idle; after a pass that found work the next comes sooner (see PollDelay).</summary>
     public int IntervalSec { get; set; } = 1;
 
     public int BatchSize { get; set; } = 100;

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace DnsSync.Worker;
 
 /// <summary>
-/// The loop: a pass, then a wait of IntervalSec, except after a full batch (more rows are due: go on at once).
+/// The loop: a pass, then a wait (<see cref="PollDelay"/>): none after a full batch (more rows are due), short after
+/// a pass that found work, up to IntervalSec while idle.
 /// A failing pass (database down, say) is logged and retried on the next tick. On stop, no new row is started,
 /// rows in flight get <see cref="InFlightGrace"/> to finish, and everything unfinished has its lease released.
 /// </summary>
@@ -37,6 +38,8 @@ internal sealed partial class DnsWorkerService(
         using var abort = new CancellationTokenSource();
         await using var onStop = stoppingToken.Register(() => abort.CancelAfter(InFlightGrace));
         var nextStats = DateTimeOffset.MinValue;
+        var interval = TimeSpan.FromSeconds(o.IntervalSec);
+        var wait = interval;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -58,8 +61,8 @@ internal sealed partial class DnsWorkerService(
                     LogPassFailed(ex);
                 }
 
-                if (claimed >= o.BatchSize) continue;
-                await Task.Delay(TimeSpan.FromSeconds(o.IntervalSec), time, stoppingToken);
+                wait = PollDelay.Next(wait, claimed, o.BatchSize, interval);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -35,6 +35,23 @@ public sealed class HostTests
     }
 
     [Test]
+    public async Task A_record_created_just_after_a_busy_pass_does_not_wait_for_the_idle_interval()
+    {
+        h = await WorkerHarness.StartAsync();
+        var first = await h.InsertAsync("A", "busy1", "192.0.2.1");
+        using var host = h.Host(s => s["DnsWorker:IntervalSec"] = "3600");
+
+        await host.StartAsync();
+        await WorkerHarness.EventuallyAsync(
+            async () => await h.ScalarAsync<string>($"SELECT status FROM domain_dns_records WHERE id = {first}") == "active", "first row active");
+        var second = await h.InsertAsync("A", "busy2", "192.0.2.2");
+        await WorkerHarness.EventuallyAsync(
+            async () => await h.ScalarAsync<string>($"SELECT status FROM domain_dns_records WHERE id = {second}") == "active",
+            "a row created right after work was found is claimed within seconds, not after the 3600 s idle interval", seconds: 10);
+        await host.StopAsync();
+    }
+
+    [Test]
     public async Task Graceful_shutdown_finishes_in_flight_rows_and_releases_the_others()
     {
         h = await WorkerHarness.StartAsync();

@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using DnsSync.Benchmarks.Harness;
+
+namespace DnsSync.Benchmarks.Tests;
+
+public sealed class ResultWriterTests
+{
+    [Test]
+    public void Splice_replaces_only_the_generated_block()
+    {
+        var document = $"# Benchmarks\n\nWhy the numbers are what they are.\n\n{ResultWriter.StartMarker}\nold numbers\n{ResultWriter.EndMarker}\n\n## Causes\nhand-written\n";
+        var spliced = ResultWriter.Splice(document, "new numbers\n");
+        Assert.Multiple(() =>
+        {
+            Assert.That(spliced, Does.Contain("new numbers"));
+            Assert.That(spliced, Does.Not.Contain("old numbers"));
+            Assert.That(spliced, Does.StartWith("# Benchmarks\n\nWhy the numbers are what they are."));
+            Assert.That(spliced, Does.EndWith("## Causes\nhand-written\n"));
+        });
+        Assert.That(ResultWriter.Splice(spliced, "new numbers\n"), Is.EqualTo(spliced), "splicing is idempotent");
+    }
+
+    [Test]
+    public void Splice_creates_or_appends_the_block_when_there_is_none()
+    {
+        Assert.That(ResultWriter.Splice(null, "n"), Is.EqualTo($"# Benchmarks\n\n{ResultWriter.StartMarker}\nn\n{ResultWriter.EndMarker}\n"));
+        Assert.That(ResultWriter.Splice("# Mine\ntext\n", "n"), Is.EqualTo($"# Mine\ntext\n\n{ResultWriter.StartMarker}\nn\n{ResultWriter.EndMarker}\n"));
+    }
+
+    [Test]
+    public async Task WriteAsync_writes_json_and_markdown_with_numbers_ratios_and_goals()
+    {
+        var results = Sample();
+        results.Goals.AddRange(Goals.Evaluate(results));
+        var directory = Path.Combine(Path.GetTempPath(), $"bench-writer-{Guid.NewGuid():N}");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(Directory.CreateDirectory(directory).FullName, "B.md"), $"intro\n{ResultWriter.StartMarker}\n{ResultWriter.EndMarker}\noutro\n");
+            await ResultWriter.WriteAsync(results, directory, "B.md", "b.json");
+
+            var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(directory, "b.json")))!;
+            Assert.Multiple(() =>
+            {
+                Assert.That(json["mode"]!.GetValue<string>(), Is.EqualTo("full"));
+                Assert.That(json["machine"]!["cores"]!.GetValue<int>(), Is.EqualTo(2));
+                Assert.That(json["convergence"]!["requestsPerRecord"]!.GetValue<double>(), Is.EqualTo(1.0));
+                Assert.That(json["convergence"]!["ratioVsGo"]!.GetValue<double>(), Is.EqualTo(0.5));
+                Assert.That(json["throughput"]!["createVsBaseline"]!.GetValue<double>(), Is.EqualTo(0.5));
+                Assert.That(json["goals"]!.AsArray(), Has.Count.EqualTo(5));
+            });
+
+            var markdown = await File.ReadAllTextAsync(Path.Combine(directory, "B.md"));
+            Assert.Multiple(() =>
+            {
+                Assert.That(markdown, Does.StartWith("intro\n"));
+                Assert.That(markdown, Does.EndWith("outro\n"));
+                Assert.That(markdown, Does.Contain("| 50 ms | 500 | 10/s | 800 ms |"));
+                Assert.That(markdown, Does.Contain("| 12.5 s | 800 | 10,000 | 1.000 | 20,000 | 0.500 | 0 |"));
+                Assert.That(markdown, Does.Contain("| api creates vs direct INSERT at concurrency 32 | ≥ 0.7 | 0.50 (1,000 vs 2,000/s) | **no** |"));
+                Assert.That(markdown, Does.Contain("| 1,000,000 | 3.00 ms |"));
+                Assert.That(markdown, Does.Contain("| worker, after convergence (2) | 150 |"));
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Goals_compare_each_measurement_with_its_target()
+    {
+        var goals = Goals.Evaluate(Sample()).ToDictionary(g => g.Goal, g => g.Met);
+        Assert.That(goals, Is.EquivalentTo(new Dictionary<string, bool>
+        {
+            ["create → active p50, emulator +0 ms"] = true,
+            ["create → active p50, emulator +50 ms"] = true,
+            ["provider requests per created record"] = true,
+            ["api creates vs direct INSERT at concurrency 32"] = false,
+            ["claim p50, 1,000,000 vs 10,000 rows"] = true,
+        }));
+    }
+
+    [TestCase(0.5, "0.50 ms")]
+    [TestCase(12.345, "12 ms")]
+    [TestCase(999, "999 ms")]
+    [TestCase(1234, "1.23 s")]
+    public void Ms_formats_durations_for_people(double ms, string expected) => Assert.That(ResultWriter.Ms(ms), Is.EqualTo(expected));
+
+    private static BenchResults Sample()
+    {
+        var results = new BenchResults
+        {
+            Mode = "full",
+            Date = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero),
+            Command = "make bench",
+            Machine = new MachineInfo(2, "AMD EPYC", 23.4, "Debian GNU/Linux 12 (bookworm)", ".NET 10.0.0", "mariadb.org binary distribution 10.11.6-MariaDB"),
+        };
+        var none = new Dictionary<string, string?>();
+        results.Latency.Add(new LatencyResult(0, 500, 10, new Summary(500, 300, 250, 600, 900, 950), 1.2, none));
+        results.Latency.Add(new LatencyResult(50, 500, 10, new Summary(500, 900, 800, 1600, 1900, 2000), 1.5, none));
+        results.Convergence = new ConvergenceResult(10_000, 10, 20, 500, 12.5, 800, 11.9, 10_000, new Dictionary<string, long> { ["create"] = 10_000 }, 0,
+            1.0, 0.5, new Dictionary<string, double> { ["worker"] = 5 }, none, ["--rate-limit", "10000000"]);
+        var baseline = new ThroughputResult(32, 20, 40_000, 0, 2000, new Summary(40_000, 16, 15, 30, 40, 50));
+        var creates = new ThroughputResult(32, 20, 20_000, 0, 1000, new Summary(20_000, 32, 30, 60, 80, 90));
+        results.Throughput = new ApiThroughputResult(32, 3, 20, baseline, creates, creates with { PerSecond = 700 }, 0.5, 60_000,
+            new Dictionary<string, IReadOnlyDictionary<string, double>> { ["api creates"] = new Dictionary<string, double> { ["api"] = 20 } });
+        results.ClaimCost = new ClaimCostResult(100, 1000, 300,
+            new ClaimSample(10_000, new Summary(300, 2, 2, 3, 4, 5), 250), new ClaimSample(1_000_000, new Summary(300, 3, 3, 4, 5, 6), 250),
+            1.5, 1.5, "type=range, key=ix_domain_dns_records_due");
+        results.Memory.PeakRssMiB["worker, after convergence (2)"] = 150;
+        return results;
+    }
+}

@@ -1,0 +1,46 @@
+namespace DnsSync.Benchmarks;
+
+/// <summary>Sizes of one run: the full run the issue asks for, or a quick one (under 3 minutes) for a smoke check.</summary>
+internal sealed record BenchSettings
+{
+    public required string Mode { get; init; }
+    public int LatencyRecords { get; init; }
+    public double LatencyRatePerSecond { get; init; }
+    public IReadOnlyList<int> EmulatorLatenciesMs { get; init; } = [0, 50];
+    public int ConvergenceRecords { get; init; }
+    public int Zones { get; init; } = 10;
+    public int Concurrency { get; init; } = 32;
+    public TimeSpan ThroughputWarmup { get; init; }
+    public TimeSpan ThroughputWindow { get; init; }
+    public long ClaimSmallRows { get; init; }
+    public long ClaimLargeRows { get; init; }
+    public int ClaimDueRows { get; init; } = 1_000;
+    public int ClaimBatch { get; init; } = 100;
+    public int ClaimIterations { get; init; }
+
+    public static BenchSettings Full { get; } = new()
+    {
+        Mode = "full",
+        LatencyRecords = 500,
+        LatencyRatePerSecond = 10,
+        ConvergenceRecords = 10_000,
+        ThroughputWarmup = TimeSpan.FromSeconds(3),
+        ThroughputWindow = TimeSpan.FromSeconds(20),
+        ClaimSmallRows = 10_000,
+        ClaimLargeRows = 1_000_000,
+        ClaimIterations = 300,
+    };
+
+    public static BenchSettings Quick { get; } = new()
+    {
+        Mode = "quick",
+        LatencyRecords = 100,
+        LatencyRatePerSecond = 10,
+        ConvergenceRecords = 1_000,
+        ThroughputWarmup = TimeSpan.FromSeconds(1),
+        ThroughputWindow = TimeSpan.FromSeconds(5),
+        ClaimSmallRows = 10_000,
+        ClaimLargeRows = 100_000,
+        ClaimIterations = 100,
+    };
+}
