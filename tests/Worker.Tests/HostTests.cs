@@ -87,6 +87,8 @@ public sealed class HostTests
     [TestCase("Cloudflare:BaseUrl", "api.cloudflare.com", "Cloudflare:BaseUrl")]
     [TestCase("Cloudflare:TimeoutSec", "0", "Cloudflare:TimeoutSec")]
     [TestCase("DnsWorker:InstanceId", "", "DnsWorker:InstanceId")]
+    [TestCase("DnsWorker:RetryBaseSec", "0", "DnsWorker:RetryBaseSec")]
+    [TestCase("DnsWorker:RetryBaseSec", "1801", "DnsWorker:RetryBaseSec")]
     public async Task Invalid_setting_stops_start_with_a_message_naming_it(string key, string value, string named)
     {
         h = await WorkerHarness.StartAsync();

@@ -1,5 +1,7 @@
 using DnsSync.CloudflareEmulator;
 using DnsSync.Shared.Records;
+using DnsSync.Worker.Reconciling;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DnsSync.Worker.Tests;
 
@@ -129,6 +131,25 @@ public sealed class LifecycleTests
         await h.RunPassAsync();
         now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
         Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddMinutes(30)).Within(TimeSpan.FromSeconds(5)), "capped at 30 min");
+    }
+
+    [Test]
+    public async Task Retry_base_setting_scales_the_backoff_and_keeps_the_cap()
+    {
+        var pass = h.Worker(configure: s => s["DnsWorker:RetryBaseSec"] = "2").GetRequiredService<SyncPass>();
+        var id = await h.InsertAsync("A", "bad", "not-an-address");
+
+        await pass.RunOnceAsync(CancellationToken.None);
+        var now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(2)).Within(TimeSpan.FromSeconds(1.5)));
+
+        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 3 WHERE id = @id", new { id });
+        await h.MakeDueAsync(id);
+        await pass.RunOnceAsync(CancellationToken.None);
+        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(8 * 2)).Within(TimeSpan.FromSeconds(1.5)));
+
+        Assert.That(RetryPolicy.Backoff(16, 1800), Is.EqualTo(RetryPolicy.MaxBackoff), "capped at 30 min whatever the base");
     }
 
     [Test]

@@ -15,6 +15,19 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
     private string Instance => options.Value.InstanceId;
 
     /// <summary>
+    /// The locking read of <see cref="ClaimAsync"/>: one range scan on ix_domain_dns_records_due (a constant, not
+    /// inline in the method, so the reliability suite can EXPLAIN the exact text on a million-row table).
+    /// </summary>
+    internal const string SelectDueSql = """
+        SELECT id, status, attempt_count
+        FROM domain_dns_records
+        WHERE due_at <= UTC_TIMESTAMP(6)
+        ORDER BY due_at, id
+        LIMIT @Batch
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    /// <summary>
     /// Claims up to BatchSize due rows, oldest due first, in one short transaction (no provider call while row
     /// locks are held). Rows other instances are claiming are skipped, not waited for.
     /// </summary>
@@ -28,16 +41,8 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         List<(long Id, string Status, int AttemptCount)> due;
         await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken))
         {
-            const string selectDue = """
-                SELECT id, status, attempt_count
-                FROM domain_dns_records
-                WHERE due_at <= UTC_TIMESTAMP(6)
-                ORDER BY due_at, id
-                LIMIT @Batch
-                FOR UPDATE SKIP LOCKED
-                """;
             due = (await connection.QueryAsync<(long, string, int)>(new CommandDefinition(
-                selectDue, new { Batch = o.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+                SelectDueSql, new { Batch = o.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
             if (due.Count == 0) return [];
 
             // From here on no cancellation: a claim committed but never read would strand its rows until the lease ends.
@@ -103,7 +108,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         return await SupersedeAsync(record, null, null, cancellationToken);
     }
 
-    /// <summary>A failure: error with backoff, or (after 10) no automatic retry; last_error says why.</summary>
+    /// <summary>A failure: error with backoff (base DnsWorker:RetryBaseSec), or (after 10) no automatic retry; last_error says why.</summary>
     public async Task<WriteBack> MarkFailedAsync(ClaimedRecord record, string? providerRecordId, string error, bool mayHaveCreated, CancellationToken cancellationToken)
     {
         // next_retry_at comes before retry_count: MySQL applies SET left to right, so it still sees the old count.
@@ -119,7 +124,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         var parameters = new
         {
             Pid = providerRecordId, Error = RetryPolicy.TruncateError(error), RetryPolicy.MaxAttempts,
-            BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount).TotalSeconds, record.Id, Instance, record.Version,
+            BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount, options.Value.RetryBaseSec).TotalSeconds, record.Id, Instance, record.Version,
             Uncount = mayHaveCreated ? 0 : 1,
         };
         if (await ExecuteAsync(sql, parameters, cancellationToken) == 1) return WriteBack.Applied;
