@@ -57,9 +57,12 @@ public static class RetryPolicy
     /// <summary>The longest wait between automatic retries.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(30);
 
-    /// <summary>min(2^retryCount × base, 30 min), where retryCount counts the failures before this one (base 30 s by default).</summary>
-    public static TimeSpan Backoff(int retryCount, int baseSeconds = DefaultBaseSeconds) =>
-        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(retryCount, 0, 16)) * baseSeconds, MaxBackoff.TotalSeconds));
+    /// <summary>
+    /// min(2^retryCount × base, cap), where retryCount counts the failures before this one
+    /// (base 30 s and cap 30 min by default; the worker's DnsWorker:RetryBaseSec and RetryMaxSec).
+    /// </summary>
+    public static TimeSpan Backoff(int retryCount, int baseSeconds = DefaultBaseSeconds, int? maxSeconds = null) =>
+        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(retryCount, 0, 16)) * baseSeconds, maxSeconds ?? MaxBackoff.TotalSeconds));
 
     /// <summary>The last_error column holds 255 characters; cut on a character (not surrogate) boundary.</summary>
     public static string TruncateError(string message)

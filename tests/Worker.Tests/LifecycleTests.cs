@@ -134,9 +134,13 @@ public sealed class LifecycleTests
     }
 
     [Test]
-    public async Task Retry_base_setting_scales_the_backoff_and_keeps_the_cap()
+    public async Task Retry_base_and_cap_settings_scale_the_backoff()
     {
-        var pass = h.Worker(configure: s => s["DnsWorker:RetryBaseSec"] = "2").GetRequiredService<SyncPass>();
+        var pass = h.Worker(configure: s =>
+        {
+            s["DnsWorker:RetryBaseSec"] = "2";
+            s["DnsWorker:RetryMaxSec"] = "20";
+        }).GetRequiredService<SyncPass>();
         var id = await h.InsertAsync("A", "bad", "not-an-address");
 
         await pass.RunOnceAsync(CancellationToken.None);
@@ -149,7 +153,12 @@ public sealed class LifecycleTests
         now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
         Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(8 * 2)).Within(TimeSpan.FromSeconds(1.5)));
 
-        Assert.That(RetryPolicy.Backoff(16, 1800), Is.EqualTo(RetryPolicy.MaxBackoff), "capped at 30 min whatever the base");
+        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 6 WHERE id = @id", new { id });
+        await h.MakeDueAsync(id);
+        await pass.RunOnceAsync(CancellationToken.None);
+        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(20)).Within(TimeSpan.FromSeconds(1.5)), "capped at RetryMaxSec");
+        Assert.That(RetryPolicy.Backoff(16, 1800), Is.EqualTo(RetryPolicy.MaxBackoff), "never above 30 min whatever the settings");
     }
 
     [Test]

@@ -108,7 +108,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         return await SupersedeAsync(record, null, null, cancellationToken);
     }
 
-    /// <summary>A failure: error with backoff (base DnsWorker:RetryBaseSec), or (after 10) no automatic retry; last_error says why.</summary>
+    /// <summary>A failure: error with backoff (DnsWorker:RetryBaseSec, capped at RetryMaxSec), or (after 10) no automatic retry; last_error says why.</summary>
     public async Task<WriteBack> MarkFailedAsync(ClaimedRecord record, string? providerRecordId, string error, bool mayHaveCreated, CancellationToken cancellationToken)
     {
         // next_retry_at comes before retry_count: MySQL applies SET left to right, so it still sees the old count.
@@ -124,7 +124,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         var parameters = new
         {
             Pid = providerRecordId, Error = RetryPolicy.TruncateError(error), RetryPolicy.MaxAttempts,
-            BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount, options.Value.RetryBaseSec).TotalSeconds, record.Id, Instance, record.Version,
+            BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount, options.Value.RetryBaseSec, options.Value.RetryMaxSec).TotalSeconds, record.Id, Instance, record.Version,
             Uncount = mayHaveCreated ? 0 : 1,
         };
         if (await ExecuteAsync(sql, parameters, cancellationToken) == 1) return WriteBack.Applied;
