@@ -34,12 +34,13 @@ internal static class Scenario
     public const string OwnerType = "external";
 
     /// <summary>Short timeouts so faults resolve in seconds: lease 8 s ≥ 3 × the 2 s provider timeout.</summary>
-    public static Dictionary<string, string?> WorkerEnvironment(int batchSize = 50, int retryBaseSec = 30) => new()
+    public static Dictionary<string, string?> WorkerEnvironment(int batchSize = 50, int retryBaseSec = 30, int retryMaxSec = 1800) => new()
     {
         ["DnsWorker__IntervalSec"] = "1",
         ["DnsWorker__BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["DnsWorker__LeaseSec"] = "8",
         ["DnsWorker__RetryBaseSec"] = retryBaseSec.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["DnsWorker__RetryMaxSec"] = retryMaxSec.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Cloudflare__TimeoutSec"] = "2",
         ["Cloudflare__RequestsPerWindow"] = "1000000",
     };
