@@ -14,7 +14,7 @@ public sealed class ConcurrencyTests
     [Test]
     public async Task Three_workers_never_act_on_one_record_at_once_and_converge_without_duplicates()
     {
-        var seed = Environment.TickCount;
+        var seed = Scenario.Seed();
         TestContext.Progress.WriteLine($"[reliability] concurrency scenario seed {seed}");
         var random = new Random(seed);
         await using var stack = await LocalStack.StartAsync(new LocalStackOptions

@@ -13,7 +13,7 @@ public sealed class CrashTests
     [Test]
     public async Task Killed_worker_restarted_five_times_leaves_every_record_active_once_at_the_provider()
     {
-        var seed = Environment.TickCount;
+        var seed = Scenario.Seed();
         TestContext.Progress.WriteLine($"[reliability] crash scenario seed {seed}");
         var random = new Random(seed);
         await using var stack = await LocalStack.StartAsync(new LocalStackOptions

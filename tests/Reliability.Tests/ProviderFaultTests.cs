@@ -28,7 +28,7 @@ public sealed class ProviderFaultTests
     [Test]
     public async Task Records_converge_without_duplicates_and_no_request_comes_before_retry_after()
     {
-        var seed = Environment.TickCount;
+        var seed = Scenario.Seed();
         TestContext.Progress.WriteLine($"[reliability] provider-fault scenario seed {seed}");
         var random = new Random(seed);
         await using var stack = await LocalStack.StartAsync(new LocalStackOptions

@@ -48,6 +48,10 @@ internal static class Scenario
     /// <summary>No provider rate limit or record quota unless a scenario asks for one.</summary>
     public static readonly IReadOnlyList<string> EmulatorArgs = ["--rate-limit", "1000000", "--record-quota", "100000"];
 
+    /// <summary>The random seed of a scenario: RELIABILITY_SEED when set (to repeat a run), else a new one.</summary>
+    public static int Seed() =>
+        int.TryParse(Environment.GetEnvironmentVariable("RELIABILITY_SEED"), out var seed) ? seed : Environment.TickCount;
+
     public static string LogDirectory(string scenario) =>
         Path.Combine(TestContext.CurrentContext.WorkDirectory, "logs", "reliability", scenario);
 
@@ -220,6 +224,9 @@ internal static class Scenario
         using var response = await stack.EmulatorClient.PostAsJsonAsync(new Uri(stack.EmulatorUrl, "__emulator/faults"), rule);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
     }
+
+    public static async Task<JsonArray> FaultsAsync(LocalStack stack) =>
+        (await stack.EmulatorClient.GetFromJsonAsync<JsonArray>(new Uri(stack.EmulatorUrl, "__emulator/faults")))!;
 
     public static async Task ClearFaultsAsync(LocalStack stack)
     {
