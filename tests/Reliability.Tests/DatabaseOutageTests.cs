@@ -56,6 +56,7 @@ public sealed class DatabaseOutageTests
             await ProbeAsync("GET health/live", () => anonymous.GetAsync("health/live"));
         }
 
+        var outageSeconds = down.Elapsed.TotalSeconds;
         await server.StartProcessAsync();
         var up = Stopwatch.StartNew();
         await Scenario.EventuallyAsync(async () =>
@@ -76,10 +77,11 @@ public sealed class DatabaseOutageTests
         {
             ["recordsBeforeOutage"] = RecordsBefore,
             ["rowsActiveWhenKilled"] = activeAtOutage,
-            ["outageSeconds"] = Math.Round(down.Elapsed.TotalSeconds, 1),
+            ["outageSeconds"] = Math.Round(outageSeconds, 1),
+            ["secondsFromKillToApiAnswering"] = Math.Round(outageSeconds + apiRecovery.TotalSeconds, 1),
             ["repliesDuringOutage"] = replies.ToDictionary(r => r.Key, r => r.Value.GroupBy(s => s).ToDictionary(g => g.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), g => g.Count())),
             ["repliesNotInEnvelope"] = notEnvelope.Count,
-            ["secondsUntilApiAnsweredAfterRestart"] = Math.Round(apiRecovery.TotalSeconds, 1),
+            ["secondsUntilApiAnsweredAfterRestart"] = Math.Round(apiRecovery.TotalSeconds, 2),
             ["recordsCreatedAfterRecovery"] = RecordsAfter,
             ["recordsBeforeOutageActiveAtEnd"] = beforeStillThere,
             ["rowsActive"] = await Scenario.CountAsync(stack, "status = 'active'"),

@@ -7,7 +7,7 @@ namespace DnsSync.Reliability.Tests;
 /// <summary>Scenario 6: SIGTERM while a batch is in flight, once with slow provider answers and once with a hung request.</summary>
 public sealed class ShutdownTests
 {
-    private const int Records = 150;
+    private const int Records = 120;
 
     /// <summary>HostOptions.ShutdownTimeout in worker/Program.cs.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
@@ -19,10 +19,11 @@ public sealed class ShutdownTests
         {
             LogDirectory = Scenario.LogDirectory("shutdown"),
             EmulatorArgs = Scenario.EmulatorArgs,
-            WorkerEnvironment = Scenario.WorkerEnvironment(batchSize: 50),
+            // A create cut short by the hang is a failure like any other; retry it after 1 s, not 30.
+            WorkerEnvironment = Scenario.WorkerEnvironment(batchSize: 50, retryBaseSec: 1, retryMaxSec: 8),
         });
-        // 150 ms per create: a batch of 50 takes several seconds, so the signal always lands inside one.
-        await Scenario.AddFaultAsync(stack, new { method = "POST", pathPattern = "/dns_records$", kind = "Latency", latencyMs = 150 });
+        // 80 ms per create: a batch of 50 takes several seconds, so the signal always lands inside one.
+        await Scenario.AddFaultAsync(stack, new { method = "POST", pathPattern = "/dns_records$", kind = "Latency", latencyMs = 80 });
         await Scenario.CreateAsync(stack.ApiClient, stack.Zones["example.com"].DomainId,
             Enumerable.Range(0, Records).Select(i => Scenario.Spec(i, "stop")).ToList());
 
@@ -39,7 +40,7 @@ public sealed class ShutdownTests
                 // The first matching rule wins: the one-shot hang goes before the latency rule.
                 await Scenario.ClearFaultsAsync(stack);
                 await Scenario.AddFaultAsync(stack, new { method = "POST", pathPattern = "/dns_records$", kind = "Hang", hangMs = 4000, count = 1 });
-                await Scenario.AddFaultAsync(stack, new { method = "POST", pathPattern = "/dns_records$", kind = "Latency", latencyMs = 150 });
+                await Scenario.AddFaultAsync(stack, new { method = "POST", pathPattern = "/dns_records$", kind = "Latency", latencyMs = 80 });
                 // A spent one-shot rule disappears from the list: then the hung create is in flight.
                 await Scenario.EventuallyAsync(async () => (await Scenario.FaultsAsync(stack)).Count == 1,
                     TimeSpan.FromSeconds(30), "round 2: a create hangs");

@@ -137,6 +137,20 @@ internal static class Scenario
         return watch.Elapsed;
     }
 
+    /// <summary>True when every row is present and active within <paramref name="timeout"/> (false, not a failure, otherwise).</summary>
+    public static async Task<bool> ConvergedWithinAsync(LocalStack stack, int expectedRows, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        do
+        {
+            if (await CountAsync(stack, "status = 'active' AND desired_state = 'present'") == expectedRows
+                && await CountAsync(stack, "TRUE") == expectedRows) return true;
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+        return false;
+    }
+
     /// <summary>Polls <paramref name="condition"/> until true or the deadline.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
