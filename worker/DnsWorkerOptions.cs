@@ -19,6 +19,15 @@ internal sealed class DnsWorkerOptions
 
     public int MaxParallelZones { get; set; } = 8;
 
+    /// <summary>
+    /// Base of the retry backoff after a failure: min(2^retry_count × RetryBaseSec, 30 min). Keep the default (30)
+    /// in production; tests that inject provider faults lower it so retries happen within seconds.
+    /// </summary>
+    public int RetryBaseSec { get; set; } = Shared.Records.RetryPolicy.DefaultBaseSeconds;
+
+    /// <summary>Cap of the retry backoff (default 1800 = 30 min); tests lower it with RetryBaseSec.</summary>
+    public int RetryMaxSec { get; set; } = (int)Shared.Records.RetryPolicy.MaxBackoff.TotalSeconds;
+
     /// <summary>Port of the Prometheus /metrics endpoint; 0 turns it off.</summary>
     public int MetricsPort { get; set; } = 9464;
 
@@ -80,6 +89,9 @@ internal sealed class DnsWorkerOptionsValidator(IOptions<CloudflareOptions> clou
         if (o.IntervalSec is < 1 or > 3600) errors.Add(Range("DnsWorker:IntervalSec", "1 and 3600", o.IntervalSec));
         if (o.BatchSize is < 1 or > 5000) errors.Add(Range("DnsWorker:BatchSize", "1 and 5000", o.BatchSize));
         if (o.MaxParallelZones is < 1 or > 256) errors.Add(Range("DnsWorker:MaxParallelZones", "1 and 256", o.MaxParallelZones));
+        if (o.RetryBaseSec is < 1 or > 1800) errors.Add(Range("DnsWorker:RetryBaseSec", "1 and 1800", o.RetryBaseSec));
+        if (o.RetryMaxSec < Math.Max(1, o.RetryBaseSec) || o.RetryMaxSec > 1800)
+            errors.Add($"DnsWorker:RetryMaxSec (env DnsWorker__RetryMaxSec) must be between DnsWorker:RetryBaseSec ({o.RetryBaseSec}) and 1800 seconds; got {o.RetryMaxSec}.");
         if (o.MetricsPort is < 0 or > 65535) errors.Add(Range("DnsWorker:MetricsPort", "0 (off) and 65535", o.MetricsPort));
         var minLease = 3 * Math.Max(1, cloudflare.Value.TimeoutSec);
         if (o.LeaseSec < minLease || o.LeaseSec > 86400)

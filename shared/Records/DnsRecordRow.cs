@@ -51,9 +51,18 @@ public static class RetryPolicy
     /// <summary>After this many failures automatic retries stop until POST retry.</summary>
     public const int MaxAttempts = 10;
 
-    /// <summary>min(2^retryCount × 30 s, 30 min), where retryCount counts the failures before this one.</summary>
-    public static TimeSpan Backoff(int retryCount) =>
-        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(retryCount, 0, 16)) * 30, 30 * 60));
+    /// <summary>The backoff base, in seconds, unless the worker is configured otherwise (DnsWorker:RetryBaseSec).</summary>
+    public const int DefaultBaseSeconds = 30;
+
+    /// <summary>The longest wait between automatic retries.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// min(2^retryCount × base, cap), where retryCount counts the failures before this one
+    /// (base 30 s and cap 30 min by default; the worker's DnsWorker:RetryBaseSec and RetryMaxSec).
+    /// </summary>
+    public static TimeSpan Backoff(int retryCount, int baseSeconds = DefaultBaseSeconds, int? maxSeconds = null) =>
+        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(retryCount, 0, 16)) * baseSeconds, maxSeconds ?? MaxBackoff.TotalSeconds));
 
     /// <summary>The last_error column holds 255 characters; cut on a character (not surrogate) boundary.</summary>
     public static string TruncateError(string message)

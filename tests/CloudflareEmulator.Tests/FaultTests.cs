@@ -21,6 +21,20 @@ public sealed class FaultTests : EmulatorTestBase
     }
 
     [Test]
+    public async Task Request_log_records_how_long_each_request_was_held()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.Latency, LatencyMs = 300, PathPattern = "/dns_records$", Count = 1 });
+
+        await Api.GetAsync(CfApi.Records(ZoneId));
+        await Api.GetAsync(CfApi.Records(ZoneId));
+
+        var log = Server.Requests;
+        Assert.That(log[0].DurationMs, Is.GreaterThanOrEqualTo(280), "the delayed request was in flight for its latency");
+        Assert.That(log[1].DurationMs, Is.LessThan(log[0].DurationMs));
+        Assert.That(log[1].Time, Is.GreaterThanOrEqualTo(log[0].Time.AddMilliseconds(log[0].DurationMs - 1)), "in-flight intervals of sequential requests do not overlap");
+    }
+
+    [Test]
     public async Task Server_error_applies_to_the_next_n_requests_only()
     {
         Server.AddFault(new FaultRule { Kind = FaultKind.ServerError, StatusCode = 503, Count = 2, Method = "POST" });

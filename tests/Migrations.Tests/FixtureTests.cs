@@ -60,6 +60,27 @@ public sealed class FixtureTests
         Assert.That(await command.ExecuteScalarAsync(), Is.EqualTo(42));
     }
 
+    [Test]
+    public async Task Servers_started_in_parallel_keep_their_temporary_files_apart()
+    {
+        // Each server deletes "#sql*" files in its tmpdir at start: a shared /tmp broke installs running alongside.
+        var servers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => LocalMySqlServer.StartAsync()));
+        try
+        {
+            foreach (var server in servers)
+            {
+                await using var connection = new MySqlConnection(server.ConnectionString + ";Pooling=false");
+                await connection.OpenAsync();
+                await using var command = new MySqlCommand("SELECT @@tmpdir", connection);
+                Assert.That(await command.ExecuteScalarAsync(), Is.EqualTo(server.TmpDir));
+            }
+        }
+        finally
+        {
+            foreach (var server in servers) await server.DisposeAsync();
+        }
+    }
+
     private static async Task Exec(LocalMySqlServer server, string sql)
     {
         await using var connection = new MySqlConnection(server.ConnectionString + ";Pooling=false");

@@ -59,7 +59,7 @@ public sealed class LocalMySqlServer : IAsyncDisposable
     {
         var args = new List<string>
         {
-            "--no-defaults", $"--datadir={DataDir}", $"--port={Port}", "--bind-address=127.0.0.1",
+            "--no-defaults", $"--datadir={DataDir}", $"--tmpdir={TmpDir}", $"--port={Port}", "--bind-address=127.0.0.1",
             $"--socket={Path.Combine(Directory, "mysql.sock")}", $"--pid-file={Path.Combine(Directory, "mysql.pid")}",
             "--skip-name-resolve", "--skip-log-bin", "--max-connections=1000",
             "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2",
@@ -99,23 +99,32 @@ public sealed class LocalMySqlServer : IAsyncDisposable
     }
 
     private string DataDir => Path.Combine(Directory, "data");
+
+    /// <summary>
+    /// The server's own temporary folder. A MariaDB server deletes every "#sql*" file in its tmpdir when it starts,
+    /// so servers sharing /tmp (test assemblies run in parallel) would delete each other's temporary tables,
+    /// and an install running at that moment fails ("Unknown table 'mysql.tmp_user_sys'").
+    /// </summary>
+    public string TmpDir => Path.Combine(Directory, "tmp");
     private static bool IsRoot => Environment.UserName == "root";
 
     private async Task InitialiseAsync(CancellationToken cancellationToken)
     {
         var log = Path.Combine(Directory, "install.log");
+        System.IO.Directory.CreateDirectory(TmpDir);
         ProcessStartInfo psi;
         var installDb = Find("mariadb-install-db") ?? Find("mysql_install_db");
         if (installDb is not null && ServerBinary.EndsWith("mariadbd", StringComparison.Ordinal))
         {
-            var args = new List<string> { "--no-defaults", $"--datadir={DataDir}", "--auth-root-authentication-method=normal", "--skip-test-db" };
+            // Options install-db does not know itself (--tmpdir) go on to the bootstrap server.
+            var args = new List<string> { "--no-defaults", $"--datadir={DataDir}", "--auth-root-authentication-method=normal", "--skip-test-db", $"--tmpdir={TmpDir}" };
             if (IsRoot) args.Add("--user=root");
             psi = Psi(installDb, args, log);
         }
         else
         {
             // MySQL proper: the server initialises its own data directory.
-            var args = new List<string> { "--no-defaults", "--initialize-insecure", $"--datadir={DataDir}" };
+            var args = new List<string> { "--no-defaults", "--initialize-insecure", $"--datadir={DataDir}", $"--tmpdir={TmpDir}" };
             if (IsRoot) args.Add("--user=root");
             psi = Psi(ServerBinary, args, log);
         }

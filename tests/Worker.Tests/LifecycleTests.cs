@@ -1,5 +1,7 @@
 using DnsSync.CloudflareEmulator;
 using DnsSync.Shared.Records;
+using DnsSync.Worker.Reconciling;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DnsSync.Worker.Tests;
 
@@ -129,6 +131,34 @@ public sealed class LifecycleTests
         await h.RunPassAsync();
         now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
         Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddMinutes(30)).Within(TimeSpan.FromSeconds(5)), "capped at 30 min");
+    }
+
+    [Test]
+    public async Task Retry_base_and_cap_settings_scale_the_backoff()
+    {
+        var pass = h.Worker(configure: s =>
+        {
+            s["DnsWorker:RetryBaseSec"] = "2";
+            s["DnsWorker:RetryMaxSec"] = "20";
+        }).GetRequiredService<SyncPass>();
+        var id = await h.InsertAsync("A", "bad", "not-an-address");
+
+        await pass.RunOnceAsync(CancellationToken.None);
+        var now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(2)).Within(TimeSpan.FromSeconds(1.5)));
+
+        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 3 WHERE id = @id", new { id });
+        await h.MakeDueAsync(id);
+        await pass.RunOnceAsync(CancellationToken.None);
+        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(8 * 2)).Within(TimeSpan.FromSeconds(1.5)));
+
+        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 6 WHERE id = @id", new { id });
+        await h.MakeDueAsync(id);
+        await pass.RunOnceAsync(CancellationToken.None);
+        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(20)).Within(TimeSpan.FromSeconds(1.5)), "capped at RetryMaxSec");
+        Assert.That(RetryPolicy.Backoff(16, 1800), Is.EqualTo(RetryPolicy.MaxBackoff), "never above 30 min whatever the settings");
     }
 
     [Test]

@@ -38,6 +38,19 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         """;
 
     /// <summary>
+    /// The locking read of <see cref="ClaimAsync"/>: one range scan on ix_domain_dns_records_due (a constant, not
+    /// inline in the method, so the reliability suite can EXPLAIN the exact text on a million-row table).
+    /// </summary>
+    internal const string SelectDueSql = """
+        SELECT id, status, attempt_count
+        FROM domain_dns_records
+        WHERE due_at <= UTC_TIMESTAMP(6)
+        ORDER BY due_at, id
+        LIMIT @Batch
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    /// <summary>
     /// Claims up to BatchSize due rows, oldest due first, in one short transaction (no provider call while row
     /// locks are held). Rows other instances are claiming are skipped, not waited for.
     /// </summary>
@@ -110,7 +123,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         return await SupersedeAsync(record, null, null, cancellationToken);
     }
 
-    /// <summary>A failure: error with backoff, or (after 10) no automatic retry; last_error says why.</summary>
+    /// <summary>A failure: error with backoff (DnsWorker:RetryBaseSec, capped at RetryMaxSec), or (after 10) no automatic retry; last_error says why.</summary>
     public async Task<WriteBack> MarkFailedAsync(ClaimedRecord record, string? providerRecordId, string error, bool mayHaveCreated, CancellationToken cancellationToken)
     {
         // next_retry_at comes before retry_count: MySQL applies SET left to right, so it still sees the old count.
@@ -126,7 +139,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         var parameters = new
         {
             Pid = providerRecordId, Error = RetryPolicy.TruncateError(error), RetryPolicy.MaxAttempts,
-            BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount).TotalSeconds, record.Id, Instance, record.Version,
+            BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount, options.Value.RetryBaseSec, options.Value.RetryMaxSec).TotalSeconds, record.Id, Instance, record.Version,
             Uncount = mayHaveCreated ? 0 : 1,
         };
         if (await ExecuteAsync(sql, parameters, cancellationToken) == 1) return WriteBack.Applied;

@@ -4,7 +4,8 @@ namespace DnsSync.CloudflareEmulator;
 /// One Cloudflare-surface request as the emulator saw it. <see cref="Credential"/> is a non-secret identity
 /// (<c>token:&lt;sha256 prefix&gt;</c> or <c>key:&lt;email&gt;</c>); <see cref="Status"/> is what the client
 /// received, 0 when the connection was dropped or the client gave up first; <see cref="Fault"/> names the
-/// injected fault, if any.
+/// injected fault, if any. <see cref="Time"/> is when the request arrived and <see cref="DurationMs"/> how long
+/// the emulator held it (until the reply or the drop), so [Time, Time + DurationMs] is when it was in flight.
 /// </summary>
 public sealed record RequestLogEntry(
     string Method,
@@ -14,4 +15,5 @@ public sealed record RequestLogEntry(
     DateTimeOffset Time,
     string? Credential,
     IReadOnlyList<string> RecordIds,
-    string? Fault);
+    string? Fault,
+    double DurationMs = 0);

@@ -61,7 +61,8 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
                 started,
                 RequestContext.FindCredential(http)?.Identity,
                 RequestContext.TouchedRecordIds(http).Distinct().ToList(),
-                RequestContext.GetFault(http)));
+                RequestContext.GetFault(http),
+                (options.TimeProvider.GetUtcNow() - started).TotalMilliseconds));
         }
     }
 }

@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using DnsSync.Testing;
+using MySqlConnector;
+
+namespace DnsSync.Reliability.Tests.Support;
+
+/// <summary>One record a scenario declares through the api.</summary>
+internal sealed record RecordSpec(string Type, string Name, string Value, int Ttl, bool Proxied);
+
+/// <summary>One Cloudflare-surface request from the emulator's log; [Time, End] is when it was in flight.</summary>
+internal sealed record LoggedRequest(
+    string Method, string Path, string Query, int Status, DateTimeOffset Time, string? Credential,
+    IReadOnlyList<string> RecordIds, string? Fault, double DurationMs)
+{
+    public DateTimeOffset End => Time.AddMilliseconds(DurationMs);
+    public bool IsMutation => Method is "POST" or "PATCH" or "PUT" or "DELETE";
+    public bool IsCreate => Method == "POST" && Path.EndsWith("/dns_records", StringComparison.Ordinal);
+}
+
+/// <summary>What comparing the emulator's records with the database's intent found.</summary>
+internal sealed record StateCheck(int Rows, int RemoteRecords, int Duplicates, IReadOnlyList<string> Problems);
+
+/// <summary>Lease hand-overs recorded by <see cref="Scenario.InstallLeaseAuditAsync"/>.</summary>
+internal sealed record LeaseAudit(int Claims, int ClaimsOfLiveLeases, int TakeoversOfExpiredLeases, IReadOnlyDictionary<string, int> ClaimsByInstance);
+
+/// <summary>Helpers every reliability scenario shares: the stack, intent through the api, convergence, and the checks.</summary>
+internal static class Scenario
+{
+    public const string OwnerType = "external";
+
+    /// <summary>Short timeouts so faults resolve in seconds: lease 8 s ≥ 3 × the 2 s provider timeout.</summary>
+    public static Dictionary<string, string?> WorkerEnvironment(int batchSize = 50, int retryBaseSec = 30, int retryMaxSec = 1800) => new()
+    {
+        ["DnsWorker__IntervalSec"] = "1",
+        ["DnsWorker__BatchSize"] = batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["DnsWorker__LeaseSec"] = "8",
+        ["DnsWorker__RetryBaseSec"] = retryBaseSec.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["DnsWorker__RetryMaxSec"] = retryMaxSec.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Cloudflare__TimeoutSec"] = "2",
+        ["Cloudflare__RequestsPerWindow"] = "1000000",
+    };
+
+    /// <summary>No provider rate limit or record quota unless a scenario asks for one.</summary>
+    public static readonly IReadOnlyList<string> EmulatorArgs = ["--rate-limit", "1000000", "--record-quota", "100000"];
+
+    /// <summary>The random seed of a scenario: RELIABILITY_SEED when set (to repeat a run), else a new one.</summary>
+    public static int Seed() =>
+        int.TryParse(Environment.GetEnvironmentVariable("RELIABILITY_SEED"), out var seed) ? seed : Environment.TickCount;
+
+    public static string LogDirectory(string scenario) =>
+        Path.Combine(TestContext.CurrentContext.WorkDirectory, "logs", "reliability", scenario);
+
+    /// <summary>Mixed types: A, AAAA, TXT (SPF-like, with quotes and spaces), proxied CNAME.</summary>
+    public static RecordSpec Spec(int i, string tag) => (i % 4) switch
+    {
+        0 => new("A", $"{tag}-{i}", Ipv4(i), 300, i % 8 == 4),
+        1 => new("AAAA", $"{tag}-{i}", $"2001:db8::{i:x}", 600, false),
+        2 => new("TXT", $"{tag}-{i}", $"\"v=spf1 include:{tag}{i}.example.net ~all\"", 120, false),
+        _ => new("CNAME", $"{tag}-{i}", $"target-{i}.example.net", 1, true),
+    };
+
+    /// <summary>Another value of the same type for record <paramref name="i"/> (an update).</summary>
+    public static string NewValue(RecordSpec spec, int i) => spec.Type switch
+    {
+        "A" => Ipv4(i + 400_000),
+        "AAAA" => $"2001:db8:1::{i:x}",
+        "TXT" => $"\"v=spf1 include:updated{i}.example.net -all\"",
+        _ => $"moved-{i}.example.net",
+    };
+
+    private static string Ipv4(int i) => $"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}";
+
+    /// <summary>Creates records through the api, <paramref name="parallelism"/> requests at a time; returns their ids in order.</summary>
+    public static async Task<long[]> CreateAsync(HttpClient api, long domainId, IReadOnlyList<RecordSpec> specs, int parallelism = 16)
+    {
+        var ids = new long[specs.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, specs.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+        {
+            var s = specs[i];
+            var data = await PostAsync(api, "api/v1/dns/records/create",
+                new { domainId, type = s.Type, name = s.Name, value = s.Value, ttl = s.Ttl, proxied = s.Proxied, ownerType = OwnerType, ownerId = i + 1 }, ct);
+            ids[i] = data["id"]!.GetValue<long>();
+        });
+        return ids;
+    }
+
+    public static async Task UpdateAsync(HttpClient api, IEnumerable<(long Id, string Value)> updates, int parallelism = 16) =>
+        await Parallel.ForEachAsync(updates, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (u, ct) =>
+            await PostAsync(api, "api/v1/dns/records/update", new { id = u.Id, value = u.Value }, ct));
+
+    public static async Task DeleteAsync(HttpClient api, IEnumerable<long> ids)
+    {
+        foreach (var chunk in ids.Chunk(50))
+        {
+            var data = await PostAsync(api, "api/v1/dns/records/delete", new { ids = chunk }, CancellationToken.None);
+            Assert.That(data["affected"]!.GetValue<int>(), Is.EqualTo(chunk.Length), "every delete is accepted");
+        }
+    }
+
+    public static async Task<JsonNode> PostAsync(HttpClient api, string path, object body, CancellationToken cancellationToken)
+    {
+        using var response = await api.PostAsJsonAsync(path, body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path} → {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!["data"]!;
+    }
+
+    /// <summary>Polls until every row is present and active (absent rows deleted); fails early when a row ran out of retries.</summary>
+    public static async Task<TimeSpan> WaitForConvergenceAsync(LocalStack stack, int expectedRows, TimeSpan timeout, Func<string>? diagnostics = null)
+    {
+        var watch = Stopwatch.StartNew();
+        (long Total, long Active, long Error, long Running, long Absent) counts = default;
+        while (watch.Elapsed < timeout)
+        {
+            await using var connection = new MySqlConnection(stack.ConnectionString);
+            counts = await connection.QuerySingleAsync<(long, long, long, long, long)>("""
+                SELECT COUNT(*),
+                       COALESCE(SUM(status = 'active' AND desired_state = 'present'), 0),
+                       COALESCE(SUM(status = 'error'), 0),
+                       COALESCE(SUM(status = 'running'), 0),
+                       COALESCE(SUM(desired_state = 'absent'), 0)
+                FROM domain_dns_records
+                """);
+            if (counts.Total == expectedRows && counts.Active == expectedRows) return watch.Elapsed;
+            var exhausted = await connection.QueryAsync<(long, string?)>(
+                "SELECT id, last_error FROM domain_dns_records WHERE status = 'error' AND retry_count >= 10 LIMIT 5");
+            if (exhausted.Any())
+                Assert.Fail($"rows ran out of automatic retries: {string.Join("; ", exhausted)}\n{diagnostics?.Invoke()}");
+            await Task.Delay(250);
+        }
+        Assert.Fail($"not converged within {timeout.TotalSeconds} s: {counts} (total, active, error, running, absent), expected {expectedRows} active\n{diagnostics?.Invoke()}");
+        return watch.Elapsed;
+    }
+
+    /// <summary>True when every row is present and active within <paramref name="timeout"/> (false, not a failure, otherwise).</summary>
+    public static async Task<bool> ConvergedWithinAsync(LocalStack stack, int expectedRows, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        do
+        {
+            if (await CountAsync(stack, "status = 'active' AND desired_state = 'present'") == expectedRows
+                && await CountAsync(stack, "TRUE") == expectedRows) return true;
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+        return false;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until true or the deadline.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static async Task<long> CountAsync(LocalStack stack, string whereClause)
+    {
+        await using var connection = new MySqlConnection(stack.ConnectionString);
+        return await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM domain_dns_records WHERE {whereClause}");
+    }
+
+    /// <summary>
+    /// The emulator's state equals the database's intent: every row present and active with exactly one remote
+    /// record whose id is its provider_record_id and whose content, TTL and proxied match; no remote record without
+    /// a row; no two remote records with the same (type, name, content).
+    /// </summary>
+    public static async Task<StateCheck> CompareAsync(LocalStack stack)
+    {
+        await using var connection = new MySqlConnection(stack.ConnectionString);
+        var rows = (await connection.QueryAsync<(long Id, string Zone, string Type, string Name, string Value, int Ttl, bool Proxied, string Status, string DesiredState, string? ProviderRecordId)>("""
+            SELECT r.id, d.domain, r.type, r.name, r.value, r.ttl, r.proxied, r.status, r.desired_state, r.provider_record_id
+            FROM domain_dns_records r JOIN domains d ON d.id = r.domain_id
+            """)).ToList();
+        var remote = new List<(string Zone, JsonNode Record)>();
+        foreach (var zone in stack.Zones.Keys)
+            remote.AddRange((await stack.RemoteRecordsAsync(zone)).Select(r => (zone, r!)));
+
+        var problems = new List<string>();
+        var byId = remote.GroupBy(r => Str(r.Record, "id")).ToDictionary(g => g.Key, g => g.First().Record);
+        var duplicates = remote
+            .GroupBy(r => (Str(r.Record, "type"), Str(r.Record, "name"), Canonical(Str(r.Record, "type"), Str(r.Record, "content"))))
+            .Where(g => g.Count() > 1).ToList();
+        problems.AddRange(duplicates.Select(d => $"duplicate at the provider: {d.Key} ×{d.Count()}"));
+
+        var referenced = new HashSet<string>();
+        foreach (var row in rows)
+        {
+            if (row.DesiredState != "present" || row.Status != "active")
+            {
+                problems.Add($"row {row.Id} is {row.DesiredState}/{row.Status}");
+                continue;
+            }
+            if (row.ProviderRecordId is null || !byId.TryGetValue(row.ProviderRecordId, out var r))
+            {
+                problems.Add($"row {row.Id} ({row.Type} {row.Name}) has no remote record (provider_record_id {row.ProviderRecordId ?? "NULL"})");
+                continue;
+            }
+            referenced.Add(row.ProviderRecordId);
+            var fqdn = row.Name == "@" ? row.Zone : $"{row.Name}.{row.Zone}";
+            var ttl = row.Proxied ? 1 : row.Ttl;
+            if (Str(r, "type") != row.Type || Str(r, "name") != fqdn
+                || Canonical(row.Type, Str(r, "content")) != Canonical(row.Type, row.Value)
+                || r["ttl"]!.GetValue<int>() != ttl || r["proxied"]!.GetValue<bool>() != row.Proxied)
+                problems.Add($"row {row.Id} wants {row.Type} {fqdn} {row.Value} ttl {ttl} proxied {row.Proxied}; remote has {r.ToJsonString()}");
+        }
+        if (rows.GroupBy(r => r.ProviderRecordId).Any(g => g.Key is not null && g.Count() > 1))
+            problems.Add("two rows reference the same remote record");
+        problems.AddRange(remote.Where(r => !referenced.Contains(Str(r.Record, "id")))
+            .Select(r => $"remote record without a row: {r.Record.ToJsonString()}"));
+        return new StateCheck(rows.Count, remote.Count, duplicates.Sum(d => d.Count() - 1), problems);
+    }
+
+    public static void AssertMatches(StateCheck check, int expectedRows)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(check.Problems, Is.Empty, string.Join("\n", check.Problems.Take(20)));
+            Assert.That(check.Duplicates, Is.Zero);
+            Assert.That(check.Rows, Is.EqualTo(expectedRows));
+            Assert.That(check.RemoteRecords, Is.EqualTo(expectedRows));
+        });
+    }
+
+    public static async Task<List<LoggedRequest>> RequestLogAsync(LocalStack stack) =>
+        (await stack.EmulatorClient.GetFromJsonAsync<List<LoggedRequest>>(new Uri(stack.EmulatorUrl, "__emulator/requests"), JsonSerializerOptions.Web))!;
+
+    public static async Task AddFaultAsync(LocalStack stack, object rule)
+    {
+        using var response = await stack.EmulatorClient.PostAsJsonAsync(new Uri(stack.EmulatorUrl, "__emulator/faults"), rule);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    public static async Task<JsonArray> FaultsAsync(LocalStack stack) =>
+        (await stack.EmulatorClient.GetFromJsonAsync<JsonArray>(new Uri(stack.EmulatorUrl, "__emulator/faults")))!;
+
+    public static async Task ClearFaultsAsync(LocalStack stack)
+    {
+        using var response = await stack.EmulatorClient.DeleteAsync(new Uri(stack.EmulatorUrl, "__emulator/faults"));
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Pairs of mutating requests for the same remote record whose in-flight intervals overlap at the emulator:
+    /// the provider-side trace of two workers acting on one record at once.
+    /// </summary>
+    public static List<string> OverlappingMutations(IEnumerable<LoggedRequest> log)
+    {
+        var overlaps = new List<string>();
+        foreach (var group in log.Where(r => r.IsMutation).SelectMany(r => r.RecordIds.Select(id => (id, r))).GroupBy(x => x.id))
+        {
+            var ordered = group.Select(x => x.r).OrderBy(r => r.Time).ToList();
+            var latestEnd = DateTimeOffset.MinValue;
+            LoggedRequest? holder = null;
+            foreach (var request in ordered)
+            {
+                if (holder is not null && request.Time < latestEnd)
+                    overlaps.Add($"{group.Key}: {holder.Method} {holder.Time:O}+{holder.DurationMs:F0}ms overlaps {request.Method} {request.Time:O}");
+                if (request.End > latestEnd) (latestEnd, holder) = (request.End, request);
+            }
+        }
+        return overlaps;
+    }
+
+    /// <summary>
+    /// Records every change of a row's lease holder (locked_by) with the lease it replaced, by database triggers, so a
+    /// scenario can prove that no instance took a row whose lease was still live (two workers acting on it at once).
+    /// Install before any row exists.
+    /// </summary>
+    public static async Task InstallLeaseAuditAsync(LocalStack stack)
+    {
+        await using var connection = new MySqlConnection(stack.ConnectionString);
+        await connection.ExecuteAsync("""
+            CREATE TABLE lease_audit (
+                id         BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                record_id  BIGINT      NOT NULL,
+                old_holder VARCHAR(64) NULL,
+                old_until  DATETIME(6) NULL,
+                new_holder VARCHAR(64) NULL,
+                at         DATETIME(6) NOT NULL
+            );
+            CREATE TRIGGER lease_audit_update AFTER UPDATE ON domain_dns_records FOR EACH ROW
+                INSERT INTO lease_audit (record_id, old_holder, old_until, new_holder, at)
+                SELECT NEW.id, OLD.locked_by, OLD.locked_until, NEW.locked_by, UTC_TIMESTAMP(6)
+                FROM DUAL WHERE NOT (OLD.locked_by <=> NEW.locked_by);
+            """);
+    }
+
+    public static async Task<LeaseAudit> ReadLeaseAuditAsync(LocalStack stack)
+    {
+        await using var connection = new MySqlConnection(stack.ConnectionString);
+        var claims = (await connection.QueryAsync<(string Holder, string? OldHolder, bool Live)>("""
+            SELECT new_holder, old_holder, COALESCE(old_until > at, 0)
+            FROM lease_audit WHERE new_holder IS NOT NULL
+            """)).ToList();
+        return new LeaseAudit(
+            claims.Count,
+            claims.Count(c => c.OldHolder is not null && c.Live),
+            claims.Count(c => c.OldHolder is not null && !c.Live),
+            claims.GroupBy(c => c.Holder).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()));
+    }
+
+    private static string Str(JsonNode node, string name) => node[name]!.GetValue<string>();
+
+    private static string Canonical(string type, string content) =>
+        type == "AAAA" && IPAddress.TryParse(content, out var ip) ? ip.ToString() : content;
+}
