@@ -79,12 +79,16 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
         FROM DUAL WHERE @dns_locked = 1 AND @dns_domain_ok > 0 AND @dns_clash IS NULL;
         SELECT @dns_locked AS Locked, @dns_domain_ok AS DomainOk, ROW_COUNT() AS Inserted, LAST_INSERT_ID() AS Id, @dns_now AS Now,
                IF(@LockName IS NULL, 0, RELEASE_LOCK(@LockName)) AS Released;
+        """;
+
+    /// <summary>The rows that stopped a create (identical or CNAME-conflicting), read only when it did not insert.</summary>
+    private const string ClashSql = $"""
         SELECT {Projection}
         FROM domain_dns_records r JOIN domains d ON d.id = r.domain_id
-        WHERE @dns_clash IS NOT NULL AND r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
+        WHERE r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
           AND ((r.type = @Type AND r.value = @Value) OR (@LockName IS NOT NULL AND (r.type = 'CNAME'
                OR (@Type = 'CNAME' AND r.type IN ('A', 'AAAA')))))
-        ORDER BY r.id;
+        ORDER BY r.id
         """;
 
     /// <summary>
@@ -102,13 +106,16 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(CreateSql, new
+            var parameters = new
             {
                 record.DomainId, record.Type, record.Name, record.Value, record.Ttl, record.Proxied,
                 record.OwnerType, record.OwnerId, LockName = lockName,
-            }, cancellationToken: cancellationToken));
-            var flags = await grid.ReadSingleAsync<CreateFlags>();
-            var rows = ReadRecords(grid);
+            };
+            CreateFlags flags;
+            await using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(CreateSql, parameters, cancellationToken: cancellationToken)))
+            {
+                flags = await grid.ReadSingleAsync<CreateFlags>();
+            }
             if (flags.Locked != 1) return new CreateOutcome.Busy();
             if (flags.DomainOk == 0) return new CreateOutcome.DomainNotUsable();
             if (flags.Inserted == 1)
@@ -117,6 +124,8 @@ internal sealed class RecordQueries(MySqlDataSource dataSource)
                     record.Proxied, RecordStatus.Pending, DesiredState.Present, null, null, 0, null, record.OwnerType, record.OwnerId,
                     1, null, flags.Now, flags.Now));
 
+            // Not inserted: read what stopped it (after the lock is released; a row gone meanwhile reads as "retry").
+            var rows = await QueryRecordsAsync(connection, new CommandDefinition(ClashSql, parameters, cancellationToken: cancellationToken));
             var identical = rows.FirstOrDefault(r => r.Type == record.Type && r.Value == record.Value);
             if (identical is not null) return SameOrOtherOwner(identical, record);
             if (rows.FirstOrDefault() is { } clash)

@@ -86,9 +86,7 @@ internal static class ThroughputAndConvergence
                 DomainId = domainId, Type = "A", Name = name, Value = StackOps.Address(seq), Ttl = 300, Proxied = false,
                 OwnerType = "external", OwnerId = 1L, LockName = Api.Records.RecordQueries.LockName(domainId, name),
             }, cancellationToken: ct));
-            var inserted = (await grid.ReadSingleAsync<dynamic>()).Inserted == 1L;
-            await grid.ReadAsync();
-            return inserted;
+            return (await grid.ReadSingleAsync<dynamic>()).Inserted == 1L;
         }, cancellationToken);
         cpu["create batch direct"] = split.Stop();
 
