@@ -91,9 +91,7 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
             var status = (int)(response.StatusCode ?? 0);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                var retryAfter = response.Headers?.RetryAfter?.Delta ?? TimeSpan.FromSeconds(60);
-                if (retryAfter > TokenRateLimitHandler.MaxRetryAfter) retryAfter = TokenRateLimitHandler.MaxRetryAfter;
-                throw new CloudflareRateLimitedException(retryAfter, fromProvider: true);
+                throw new CloudflareRateLimitedException(TokenRateLimitHandler.RetryAfter(response.Headers?.RetryAfter), fromProvider: true);
             }
             if (!response.IsSuccessStatusCode)
                 throw new CloudflareException(CloudflareError.Parse(status, (response.Error as ApiException)?.Content));

@@ -128,9 +128,11 @@ internal sealed class TokenRateLimitHandler(TokenRateLimiter limiter, IOptions<C
         return response;
     }
 
-    public static TimeSpan RetryAfter(HttpResponseMessage response)
+    public static TimeSpan RetryAfter(HttpResponseMessage response) => RetryAfter(response.Headers.RetryAfter);
+
+    /// <summary>Retry-After as seconds or as an HTTP date; 60 s when absent; kept within 1 s … 5 min.</summary>
+    public static TimeSpan RetryAfter(System.Net.Http.Headers.RetryConditionHeaderValue? header)
     {
-        var header = response.Headers.RetryAfter;
         var wait = header?.Delta
             ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.FromSeconds(60));
         if (wait < TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
