@@ -6,16 +6,8 @@ using MySqlConnector;
 namespace DnsSync.Worker.Tests;
 
 /// <summary>The claim query on real MariaDB: index use, order, exclusions, and exclusivity between instances.</summary>
-public sealed class ClaimTests
+public sealed class ClaimTests : HarnessTest
 {
-    private WorkerHarness h = null!;
-
-    [SetUp]
-    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
-
-    [TearDown]
-    public async Task StopAsync() => await h.DisposeAsync();
-
     [Test]
     public async Task Claim_query_uses_the_due_index()
     {

@@ -5,16 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DnsSync.Worker.Tests;
 
 /// <summary>Several worker instances on one database.</summary>
-public sealed class ConcurrencyTests
+public sealed class ConcurrencyTests : HarnessTest
 {
-    private WorkerHarness h = null!;
-
-    [SetUp]
-    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
-
-    [TearDown]
-    public async Task StopAsync() => await h.DisposeAsync();
-
     [Test]
     public async Task Two_instances_never_act_on_the_same_row_and_leave_no_duplicates()
     {

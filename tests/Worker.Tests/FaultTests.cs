@@ -4,16 +4,8 @@ using DnsSync.Shared.Records;
 namespace DnsSync.Worker.Tests;
 
 /// <summary>Provider faults on create: whatever the provider did, exactly one record exists after convergence.</summary>
-public sealed class FaultTests
+public sealed class FaultTests : HarnessTest
 {
-    private WorkerHarness h = null!;
-
-    [SetUp]
-    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
-
-    [TearDown]
-    public async Task StopAsync() => await h.DisposeAsync();
-
     [TestCase(FaultKind.ApplyThenFail500)]
     [TestCase(FaultKind.ApplyThenDrop)]
     public async Task Create_applied_but_answered_with_failure_leaves_exactly_one_record(FaultKind kind)

@@ -4,16 +4,8 @@ using DnsSync.Shared.Records;
 namespace DnsSync.Worker.Tests;
 
 /// <summary>One regression test (at least) per flaw of the Go system listed in DESIGN.md.</summary>
-public sealed class FlawRegressionTests
+public sealed class FlawRegressionTests : HarnessTest
 {
-    private WorkerHarness h = null!;
-
-    [SetUp]
-    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
-
-    [TearDown]
-    public async Task StopAsync() => await h.DisposeAsync();
-
     [Test]
     public async Task Flaw01_row_left_running_by_a_crashed_worker_is_reclaimed_when_its_lease_expires()
     {

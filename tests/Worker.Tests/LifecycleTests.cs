@@ -6,16 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DnsSync.Worker.Tests;
 
 /// <summary>Every path of the record lifecycle in DESIGN.md, against MariaDB and the emulator over HTTP.</summary>
-public sealed class LifecycleTests
+public sealed class LifecycleTests : HarnessTest
 {
-    private WorkerHarness h = null!;
-
-    [SetUp]
-    public async Task StartAsync() => h = await WorkerHarness.StartAsync();
-
-    [TearDown]
-    public async Task StopAsync() => await h.DisposeAsync();
-
     [Test]
     public async Task Create_makes_exactly_one_request_and_marks_row_active()
     {
