@@ -31,6 +31,15 @@ internal sealed class DnsWorkerOptions
     /// <summary>Port of the Prometheus /metrics endpoint; 0 turns it off.</summary>
     public int MetricsPort { get; set; } = 9464;
 
+    /// <summary>
+    /// The installation id in ownership markers (dns-sync:&lt;installation&gt;:&lt;row id&gt;). Empty: the one generated
+    /// for this database. Set it only to make two databases act as one installation.
+    /// </summary>
+    public string? InstallationId { get; set; }
+
+    /// <summary>How long rows of an inactive (or unbound) domain, binding or api key wait before they are looked at again.</summary>
+    public int TargetRecheckSec { get; set; } = 30;
+
     /// <summary>Written to locked_by (≤ 64 characters); unique per running instance.</summary>
     public string InstanceId { get; set; } = DefaultInstanceId();
 
@@ -96,6 +105,10 @@ internal sealed class DnsWorkerOptionsValidator(IOptions<CloudflareOptions> clou
         var minLease = 3 * Math.Max(1, cloudflare.Value.TimeoutSec);
         if (o.LeaseSec < minLease || o.LeaseSec > 86400)
             errors.Add($"DnsWorker:LeaseSec (env DnsWorker__LeaseSec) must be between {minLease} (3 × Cloudflare:TimeoutSec) and 86400 seconds; got {o.LeaseSec}.");
+        if (o.TargetRecheckSec is < 1 or > 3600) errors.Add(Range("DnsWorker:TargetRecheckSec", "1 and 3600", o.TargetRecheckSec));
+        if (o.InstallationId is { Length: > 0 } installation
+            && (installation.Length > 40 || !installation.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            errors.Add("DnsWorker:InstallationId (env DnsWorker__InstallationId) must be 1 to 40 letters, digits, '-', '_' or '.'; leave it empty to use the id generated for this database.");
         if (string.IsNullOrWhiteSpace(o.InstanceId) || o.InstanceId.Length > 64)
             errors.Add("DnsWorker:InstanceId (env DnsWorker__InstanceId) must be 1 to 64 characters (it is stored in locked_by).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -48,6 +48,8 @@ internal static class DnsWorkerRegistration
         services.AddSingleton<CredentialStore>();
 
         services.AddSingleton<RecordClaimer>();
+        services.AddSingleton<RecordWriteBack>();
+        services.AddSingleton<Installation>();
         services.AddSingleton<RecordReconciler>();
         services.AddSingleton<SyncPass>();
         services.AddHostedService<MetricsServerService>();

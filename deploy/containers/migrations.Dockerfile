@@ -2,6 +2,7 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY shared/ shared/
 COPY migrations/ migrations/
 RUN dotnet publish migrations/DnsSync.Migrations.csproj -c Release -o /out
 

@@ -19,6 +19,7 @@ public sealed class DnsRecordRow
     public string OwnerType { get; init; } = "";
     public long OwnerId { get; init; }
     public long Version { get; init; }
+    public long? SyncedVersion { get; init; }
     public int AttemptCount { get; init; }
     public string? LockedBy { get; init; }
     public DateTime? LockedUntil { get; init; }
@@ -43,32 +44,4 @@ public static class DesiredState
     public const string Present = "present";
     public const string Absent = "absent";
     public static readonly IReadOnlyList<string> All = [Present, Absent];
-}
-
-/// <summary>Retry policy shared by the worker (which applies it) and the API (which reports it).</summary>
-public static class RetryPolicy
-{
-    /// <summary>After this many failures automatic retries stop until POST retry.</summary>
-    public const int MaxAttempts = 10;
-
-    /// <summary>The backoff base, in seconds, unless the worker is configured otherwise (DnsWorker:RetryBaseSec).</summary>
-    public const int DefaultBaseSeconds = 30;
-
-    /// <summary>The longest wait between automatic retries.</summary>
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(30);
-
-    /// <summary>
-    /// min(2^retryCount × base, cap), where retryCount counts the failures before this one
-    /// (base 30 s and cap 30 min by default; the worker's DnsWorker:RetryBaseSec and RetryMaxSec).
-    /// </summary>
-    public static TimeSpan Backoff(int retryCount, int baseSeconds = DefaultBaseSeconds, int? maxSeconds = null) =>
-        TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Clamp(retryCount, 0, 16)) * baseSeconds, maxSeconds ?? MaxBackoff.TotalSeconds));
-
-    /// <summary>The last_error column holds 255 characters; cut on a character (not surrogate) boundary.</summary>
-    public static string TruncateError(string message)
-    {
-        if (message.Length <= 255) return message;
-        var cut = char.IsHighSurrogate(message[254]) ? 254 : 255;
-        return message[..cut];
-    }
 }

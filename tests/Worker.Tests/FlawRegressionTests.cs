@@ -214,11 +214,7 @@ public sealed class FlawRegressionTests : HarnessTest
         var id = await h.InsertAsync("A", "www", "192.0.2.10", status: "error", retryCount: 10);
         Assert.That(await h.RunPassAsync(), Is.Zero);
 
-        // What POST /dns/records/retry does: pending, retry_count 0, no schedule, new version.
-        await h.ExecuteAsync("""
-            UPDATE domain_dns_records SET status = 'pending', retry_count = 0, next_retry_at = NULL,
-                version = version + 1, updated_at = UTC_TIMESTAMP(6) WHERE id = @id
-            """, new { id });
+        await h.RetryAsync(id);
         Assert.That(await h.RunPassAsync(), Is.EqualTo(1));
 
         Assert.That((await h.ExistingRowAsync(id)).Status, Is.EqualTo(RecordStatus.Active));

@@ -18,6 +18,7 @@ public sealed class LifecycleTests : HarnessTest
         var row = await h.ExistingRowAsync(id);
         var remote = h.Remote().Single();
         var requests = h.Requests();
+        var marker = await h.MarkerAsync(id);
         Assert.Multiple(() =>
         {
             Assert.That(row.Status, Is.EqualTo(RecordStatus.Active));
@@ -27,7 +28,7 @@ public sealed class LifecycleTests : HarnessTest
             Assert.That(remote.Name, Is.EqualTo("www.example.com"));
             Assert.That(remote.Content, Is.EqualTo("192.0.2.10"));
             Assert.That(remote.Ttl, Is.EqualTo(120));
-            Assert.That(remote.Comment, Is.EqualTo($"dns-sync:{id}"));
+            Assert.That(remote.Comment, Is.EqualTo(marker));
             Assert.That(requests, Has.Count.EqualTo(1));
             Assert.That(requests[0].Method, Is.EqualTo("POST"));
         });
@@ -87,42 +88,38 @@ public sealed class LifecycleTests : HarnessTest
     }
 
     [Test]
-    public async Task Failure_sets_error_with_provider_code_and_exponential_backoff()
+    public async Task Failure_sets_error_with_provider_code_and_the_seeds_backoff_60_120_240_480_960_then_1800_seconds()
     {
         // The API would refuse this value; a row written by hand reaches the provider and must fail cleanly.
         var id = await h.InsertAsync("A", "bad", "not-an-address");
 
-        await h.RunPassAsync();
+        await h.AssertBackoffAsync(id, 60, h.RunPassAsync, "retry 1 comes after 60 s, as the seed documents");
         var first = await h.ExistingRowAsync(id);
-        var now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
-
         Assert.Multiple(() =>
         {
             Assert.That(first.Status, Is.EqualTo(RecordStatus.Error));
             Assert.That(first.RetryCount, Is.EqualTo(1));
             Assert.That(first.LastError, Does.StartWith("cloudflare 400 9005: "));
-            Assert.That(first.NextRetryAt, Is.EqualTo(now.AddSeconds(30)).Within(TimeSpan.FromSeconds(5)));
             Assert.That(first.LockedBy, Is.Null);
         });
-
         Assert.That(await h.RunPassAsync(), Is.Zero, "not due before next_retry_at");
 
-        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 4 WHERE id = @id", new { id });
+        int[] schedule = [60, 120, 240, 480, 960, 1800, 1800, 1800, 1800];
+        for (var failures = 2; failures <= schedule.Length; failures++)
+        {
+            await h.MakeDueAsync(id);
+            await h.AssertBackoffAsync(id, schedule[failures - 1], h.RunPassAsync, $"retry {failures}");
+            Assert.That((await h.ExistingRowAsync(id)).RetryCount, Is.EqualTo(failures));
+        }
+
         await h.MakeDueAsync(id);
         await h.RunPassAsync();
-        var fifth = await h.ExistingRowAsync(id);
-        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        var last = await h.ExistingRowAsync(id);
         Assert.Multiple(() =>
         {
-            Assert.That(fifth.RetryCount, Is.EqualTo(5));
-            Assert.That(fifth.NextRetryAt, Is.EqualTo(now.AddSeconds(16 * 30)).Within(TimeSpan.FromSeconds(5)));
+            Assert.That(last.RetryCount, Is.EqualTo(RetryPolicy.MaxAttempts));
+            Assert.That(last.NextRetryAt, Is.Null, "no automatic retry after the tenth failure");
         });
-
-        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 8 WHERE id = @id", new { id });
-        await h.MakeDueAsync(id);
-        await h.RunPassAsync();
-        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
-        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddMinutes(30)).Within(TimeSpan.FromSeconds(5)), "capped at 30 min");
     }
 
     [Test]
@@ -135,21 +132,15 @@ public sealed class LifecycleTests : HarnessTest
         }).GetRequiredService<SyncPass>();
         var id = await h.InsertAsync("A", "bad", "not-an-address");
 
-        await pass.RunOnceAsync(CancellationToken.None);
-        var now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
-        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(2)).Within(TimeSpan.FromSeconds(1.5)));
+        Task PassAsync() => pass.RunOnceAsync(CancellationToken.None);
 
-        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 3 WHERE id = @id", new { id });
+        await h.AssertBackoffAsync(id, 4, PassAsync, "2¹ × 2 s");
+        await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 2 WHERE id = @id", new { id });
         await h.MakeDueAsync(id);
-        await pass.RunOnceAsync(CancellationToken.None);
-        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
-        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(8 * 2)).Within(TimeSpan.FromSeconds(1.5)));
-
+        await h.AssertBackoffAsync(id, 16, PassAsync, "2³ × 2 s");
         await h.ExecuteAsync("UPDATE domain_dns_records SET retry_count = 6 WHERE id = @id", new { id });
         await h.MakeDueAsync(id);
-        await pass.RunOnceAsync(CancellationToken.None);
-        now = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
-        Assert.That((await h.ExistingRowAsync(id)).NextRetryAt, Is.EqualTo(now.AddSeconds(20)).Within(TimeSpan.FromSeconds(1.5)), "capped at RetryMaxSec");
+        await h.AssertBackoffAsync(id, 20, PassAsync, "capped at RetryMaxSec");
         Assert.That(RetryPolicy.Backoff(16, 1800), Is.EqualTo(RetryPolicy.MaxBackoff), "never above 30 min whatever the settings");
     }
 
@@ -343,7 +334,7 @@ public sealed class LifecycleTests : HarnessTest
     }
 
     [Test]
-    public async Task Row_without_provider_binding_fails_with_a_reason_instead_of_staying_pending()
+    public async Task Row_without_provider_binding_waits_with_a_reason_and_spends_no_retry()
     {
         await h.ExecuteAsync("INSERT INTO domains (domain, status) VALUES ('unbound.example', 'active')");
         var id = await h.ScalarAsync<long>("""
@@ -351,13 +342,14 @@ public sealed class LifecycleTests : HarnessTest
             SELECT LAST_INSERT_ID();
             """);
 
-        await h.RunPassAsync();
+        await h.AssertBackoffAsync(id, 30, h.RunPassAsync, "looked at again after DnsWorker:TargetRecheckSec");
 
         var row = await h.ExistingRowAsync(id);
         Assert.Multiple(() =>
         {
-            Assert.That(row.Status, Is.EqualTo(RecordStatus.Error));
-            Assert.That(row.LastError, Does.Contain("no DNS provider binding"));
+            Assert.That(row.Status, Is.EqualTo(RecordStatus.Pending));
+            Assert.That(row.LastError, Is.EqualTo("waiting: domain unbound.example has no DNS provider binding"));
+            Assert.That(row.RetryCount, Is.Zero);
             Assert.That(row.AttemptCount, Is.Zero, "no provider call was made");
             Assert.That(h.Requests(), Is.Empty);
         });

@@ -73,7 +73,7 @@ public sealed class ReconcilerTests
             Assert.That(outcome.Action, Is.EqualTo("create"));
             Assert.That(outcome.ProviderRecordId, Is.EqualTo("new1"));
             Assert.That(sent!.Name, Is.EqualTo("www.example.com"));
-            Assert.That(sent.Comment, Is.EqualTo("dns-sync:42"));
+            Assert.That(sent.Comment, Does.Match("^dns-sync:[0-9a-f]{16}:42$"), "marked with this database's installation id and the row id");
             Assert.That(sent.Ttl, Is.EqualTo(1), "proxied records are sent with automatic TTL");
             Assert.That(sent.Proxied, Is.True);
         });
@@ -141,7 +141,7 @@ public sealed class ReconcilerTests
             Assert.That(outcome.Kind, Is.EqualTo(OutcomeKind.Failed));
             Assert.That(outcome.Error, Is.EqualTo("cloudflare 400 9005: Content for A record must be a valid IPv4 address."));
             Assert.That(outcome.ProviderStatus, Is.EqualTo(400));
-            Assert.That(outcome.MayHaveCreated, Is.False, "a refused create created nothing");
+            Assert.That(outcome.RemoteUncertain, Is.False, "a refused create created nothing");
         });
     }
 
@@ -239,13 +239,12 @@ public sealed class ReconcilerTests
     private static ClaimedRecord Row(string type, string name, string value, bool proxied = false, int ttl = 120,
         string? providerRecordId = null, int previousAttempts = 0, bool absent = false, bool changed = true, string? email = null)
     {
-        var updated = DateTime.UtcNow.AddMinutes(-1);
         return new ClaimedRecord
         {
             Id = 42, DomainId = 1, Type = type, Name = name, Value = value, Ttl = ttl, Proxied = proxied,
             DesiredState = absent ? DesiredState.Absent : DesiredState.Present, ProviderRecordId = providerRecordId,
-            Version = 1, UpdatedAt = updated, LastSyncedAt = providerRecordId is null ? null : changed ? updated.AddSeconds(-1) : updated,
-            Zone = "example.com", ProviderZoneId = ZoneId, BindingStatus = "active", BindingProvider = "cloudflare",
+            Version = 2, SyncedVersion = providerRecordId is null ? null : changed ? 1 : 2,
+            Zone = "example.com", DomainStatus = "active", ProviderZoneId = ZoneId, BindingStatus = "active", BindingProvider = "cloudflare",
             ApiKeyId = 1, ApiKeyAccount = email, ApiKeyToken = email is null ? "token" : "secret-key", ApiKeyStatus = "active",
             PreviousStatus = RecordStatus.Pending, PreviousAttemptCount = previousAttempts,
             LeaseDeadline = DateTimeOffset.UtcNow.AddMinutes(2),

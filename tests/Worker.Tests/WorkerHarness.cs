@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Dapper;
+using DnsSync.Api.Records;
 using DnsSync.CloudflareEmulator;
 using DnsSync.Shared.Records;
 using DnsSync.Shared.Secrets;
@@ -85,17 +86,12 @@ internal sealed class WorkerHarness : IAsyncDisposable
         return provider;
     }
 
-    /// <summary>A full host (the service loop, options validation on start) with the harness settings.</summary>
+    /// <summary>The worker's own host (<see cref="WorkerHost"/>, as Program.cs builds it) with the harness settings.</summary>
     public IHost Host(Action<Dictionary<string, string?>>? configure = null)
     {
         var settings = new Dictionary<string, string?>(Settings);
         configure?.Invoke(settings);
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Configuration.AddInMemoryCollection(DnsWorkerOptions.SeedNames(builder.Configuration).ToList());
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddDnsWorker(builder.Configuration);
-        return builder.Build();
+        return WorkerHost.Build(new HostApplicationBuilderSettings { DisableDefaults = true }, c => c.AddInMemoryCollection(settings));
     }
 
     private SyncPass? defaultPass;
@@ -151,27 +147,44 @@ internal sealed class WorkerHarness : IAsyncDisposable
         return (await connection.ExecuteScalarAsync<T>(sql, parameters))!;
     }
 
+    /// <summary>The comment this installation's worker puts on the remote record of row <paramref name="id"/>.</summary>
+    public async Task<string> MarkerAsync(long id) =>
+        $"dns-sync:{await ScalarAsync<string>("SELECT installation_id FROM installation WHERE id = 1")}:{id}";
+
+    /// <summary>
+    /// Runs <paramref name="action"/> (a pass that fails the row) and checks next_retry_at is <paramref name="seconds"/>
+    /// after the failure, bracketed by database times read before and after it (no tolerance to tune).
+    /// </summary>
+    public async Task AssertBackoffAsync(long id, int seconds, Func<Task> action, string? because = null)
+    {
+        var before = await ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        await action();
+        var after = await ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
+        var next = (await ExistingRowAsync(id)).NextRetryAt;
+        Assert.That(next, Is.InRange(before.AddSeconds(seconds), after.AddSeconds(seconds)), because ?? $"retry {seconds} s after the failure");
+    }
+
     /// <summary>Simulates the passing of time for a scheduled retry: the row becomes due now.</summary>
     public Task MakeDueAsync(long id) =>
         ExecuteAsync("UPDATE domain_dns_records SET next_retry_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = @id", new { id });
 
-    /// <summary>What the API does on an update: new value, version + 1, updated_at now, pending.</summary>
-    public Task UpdateIntentAsync(long id, string value, bool? proxied = null) =>
-        ExecuteAsync("""
-            UPDATE domain_dns_records
-            SET value = @value, proxied = COALESCE(@proxied, proxied), version = version + 1,
-                status = IF(status = 'running', status, 'pending'), updated_at = UTC_TIMESTAMP(6)
-            WHERE id = @id
-            """, new { id, value, proxied });
+    /// <summary>The api's own SQL for intent changes (POST update, delete and retry), on this harness's database.</summary>
+    public RecordQueries Api => api ??= new RecordQueries(dataSource ??= new MySqlDataSource(ConnectionString));
 
-    /// <summary>What the API does on a delete: absent, version + 1, pending (unless a worker holds it).</summary>
-    public Task MarkAbsentAsync(long id) =>
-        ExecuteAsync("""
-            UPDATE domain_dns_records
-            SET desired_state = 'absent', version = version + 1,
-                status = IF(status = 'running', status, 'pending'), updated_at = UTC_TIMESTAMP(6)
-            WHERE id = @id
-            """, new { id });
+    private RecordQueries? api;
+    private MySqlDataSource? dataSource;
+
+    /// <summary>POST /dns/records/update with a new value (and proxied): the api's UPDATE.</summary>
+    public async Task UpdateIntentAsync(long id, string value, bool? proxied = null) =>
+        Assert.That(await Api.UpdateAsync(id, value, null, proxied, CancellationToken.None), Is.Not.Null, $"record {id} is unknown");
+
+    /// <summary>POST /dns/records/delete of one id: the api's UPDATE to absent.</summary>
+    public async Task MarkAbsentAsync(long id) =>
+        Assert.That(await Api.MarkAbsentAsync([id], CancellationToken.None), Is.EqualTo(1), $"record {id} was not present");
+
+    /// <summary>POST /dns/records/retry: the api's UPDATE of an error row.</summary>
+    public async Task RetryAsync(long id) =>
+        Assert.That((await Api.RetryAsync(id, CancellationToken.None)).Retried, Is.True, $"record {id} was not in error");
 
     /// <summary>Creates a record at the emulator directly, as a person would in the dashboard.</summary>
     public async Task<string> CreateRemoteAsync(string type, string name, string content, string? comment = null, bool proxied = false)
@@ -205,6 +218,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (dataSource is not null) await dataSource.DisposeAsync();
         foreach (var provider in providers) await provider.DisposeAsync();
         await Emulator.DisposeAsync();
         await TestDatabase.DropAsync(ConnectionString);

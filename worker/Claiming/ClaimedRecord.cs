@@ -19,8 +19,9 @@ internal sealed class ClaimedRecord
     public string? ProviderRecordId { get; init; }
     public int RetryCount { get; init; }
     public long Version { get; init; }
-    public DateTime UpdatedAt { get; init; }
-    public DateTime? LastSyncedAt { get; init; }
+
+    /// <summary>The version last applied at the provider (null: never).</summary>
+    public long? SyncedVersion { get; init; }
 
     public string? Zone { get; init; }
     public string? DomainStatus { get; init; }
@@ -48,22 +49,14 @@ internal sealed class ClaimedRecord
 
     public string Fqdn => Zone is null ? Name : RecordRules.ToFqdn(Zone, Name);
 
-    /// <summary>The comment that marks remote records this row created: how a lost create is recognised later.</summary>
-    public string OwnershipMarker => OwnershipMarkerFor(Id);
-
-    public static string OwnershipMarkerFor(long id) => $"dns-sync:{id}";
-
     /// <summary>
     /// True when the row has no saved provider_record_id but an earlier claim may have created the record
     /// (a crash or a lost answer between the provider call and the write-back).
     /// </summary>
     public bool MayExistRemotely => ProviderRecordId is null && PreviousAttemptCount > 0;
 
-    /// <summary>
-    /// True when the intent changed since the last successful sync. The worker sets updated_at only together
-    /// with last_synced_at, so any later updated_at is the API's (value, TTL or proxied changed, or a retry).
-    /// </summary>
-    public bool ChangedSinceSync => LastSyncedAt is null || UpdatedAt > LastSyncedAt;
+    /// <summary>True when the intent changed since it was last applied at the provider.</summary>
+    public bool ChangedSinceSync => SyncedVersion != Version;
 }
 
 /// <summary>A row with the same domain, type and name as a claimed one (used to keep away from others' records).</summary>

@@ -91,7 +91,7 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
             var status = (int)(response.StatusCode ?? 0);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                throw new CloudflareRateLimitedException(TokenRateLimitHandler.RetryAfter(response.Headers?.RetryAfter), fromProvider: true);
+                throw new CloudflareRateLimitedException(RetryAfterHeader.Read(response.Headers?.RetryAfter));
             }
             if (!response.IsSuccessStatusCode)
                 throw new CloudflareException(CloudflareError.Parse(status, (response.Error as ApiException)?.Content));

@@ -70,13 +70,31 @@ internal sealed class CloudflareException(CloudflareError error) : Exception(err
 }
 
 /// <summary>Cloudflare answered 429, or our own per-token budget or a Retry-After block refused to send.</summary>
-internal sealed class CloudflareRateLimitedException(TimeSpan retryAfter, bool fromProvider)
-    : Exception(fromProvider
-        ? $"rate limited by cloudflare (429 971): retry after {Math.Ceiling(retryAfter.TotalSeconds)} s"
-        : $"rate limited locally (per-token budget or earlier Retry-After): retry after {Math.Ceiling(retryAfter.TotalSeconds)} s")
+internal sealed class CloudflareRateLimitedException : Exception
 {
-    public TimeSpan RetryAfter { get; } = retryAfter;
-    public bool FromProvider { get; } = fromProvider;
+    public const string ProviderReason = "rate limited by cloudflare (429 971)";
+
+    /// <summary>Cloudflare answered 429.</summary>
+    public CloudflareRateLimitedException(TimeSpan retryAfter)
+        : this(retryAfter, ProviderReason, fromProvider: true)
+    {
+    }
+
+    /// <summary>Not sent: <paramref name="reason"/> (a spent budget, or an earlier 429's Retry-After).</summary>
+    public CloudflareRateLimitedException(TimeSpan retryAfter, string reason)
+        : this(retryAfter, $"not sent: {reason}", fromProvider: false)
+    {
+    }
+
+    private CloudflareRateLimitedException(TimeSpan retryAfter, string reason, bool fromProvider)
+        : base($"{reason}: retry after {Math.Ceiling(retryAfter.TotalSeconds)} s")
+    {
+        RetryAfter = retryAfter;
+        FromProvider = fromProvider;
+    }
+
+    public TimeSpan RetryAfter { get; }
+    public bool FromProvider { get; }
 }
 
 /// <summary>No answer: timeout, refused or dropped connection. The request may or may not have been applied.</summary>

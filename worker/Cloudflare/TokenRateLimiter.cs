@@ -11,41 +11,36 @@ namespace DnsSync.Worker.Cloudflare;
 internal sealed class TokenRateLimiter(IOptions<CloudflareOptions> options, TimeProvider time) : IDisposable
 {
     private const int Segments = 30;
+    private const string EarlierRetryAfter = "Retry-After of an earlier 429 from cloudflare";
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Waits up to <paramref name="maxWait"/> for a permit. Throws <see cref="CloudflareRateLimitedException"/>
-    /// when the credential is blocked by a Retry-After or no permit frees in time; the record is then
-    /// rescheduled rather than holding its lease while waiting.
+    /// Takes a permit for one request, or throws <see cref="CloudflareRateLimitedException"/> at once when the
+    /// credential is blocked by a Retry-After or its budget is spent. It never waits: a wait inside the HTTP
+    /// pipeline would run into the request timeout and look like a provider failure, and the row would hold its
+    /// lease meanwhile. The refused row is rescheduled instead, its retry_count unchanged.
     /// </summary>
-    public async ValueTask AcquireAsync(string identity, TimeSpan maxWait, CancellationToken cancellationToken)
+    public void Acquire(string identity)
     {
         var entry = entries.GetOrAdd(identity, _ => new Entry(CreateLimiter()));
         var blocked = BlockedFor(entry);
-        if (blocked > TimeSpan.Zero) throw new CloudflareRateLimitedException(blocked, fromProvider: false);
+        if (blocked > TimeSpan.Zero) throw new CloudflareRateLimitedException(blocked, entry.BlockReason);
 
-        using var immediate = entry.Limiter.AttemptAcquire();
-        if (immediate.IsAcquired) return;
+        using var lease = entry.Limiter.AttemptAcquire();
+        if (lease.IsAcquired) return;
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(maxWait);
-        try
-        {
-            using var lease = await entry.Limiter.AcquireAsync(1, timeout.Token);
-            if (lease.IsAcquired) return;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-        }
-        // Budget used up: the next rows of this credential are refused at once instead of each waiting maxWait.
-        Block(identity, SegmentLength);
-        throw new CloudflareRateLimitedException(SegmentLength, fromProvider: false);
+        // Budget spent: the credential's next rows are refused at once until a segment of the window frees up.
+        var o = options.Value;
+        var reason = $"waiting for the request budget of this API token ({o.RequestsPerWindow} requests per {o.WindowSec} s)";
+        Block(identity, SegmentLength, reason);
+        throw new CloudflareRateLimitedException(SegmentLength, reason);
     }
 
     /// <summary>Records a provider 429: no request for this credential before <paramref name="retryAfter"/> has passed.</summary>
-    public void Block(string identity, TimeSpan retryAfter)
+    public void Block(string identity, TimeSpan retryAfter, string reason = EarlierRetryAfter)
     {
         var entry = entries.GetOrAdd(identity, _ => new Entry(CreateLimiter()));
+        entry.BlockReason = reason;
         var until = time.GetUtcNow().Add(retryAfter).UtcTicks;
         long current;
         do
@@ -96,46 +91,6 @@ internal sealed class TokenRateLimiter(IOptions<CloudflareOptions> options, Time
     {
         public readonly SlidingWindowRateLimiter Limiter = limiter;
         public long BlockedUntilTicks;
-    }
-}
-
-/// <summary>Counts every provider request and applies the per-credential budget and Retry-After block.</summary>
-internal sealed class TokenRateLimitHandler(TokenRateLimiter limiter, IOptions<CloudflareOptions> options) : DelegatingHandler
-{
-    /// <summary>Cloudflare's Retry-After may be long; a record never waits more than this.</summary>
-    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(5);
-
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var credential = CloudflareAuthHandler.CredentialOf(request);
-        await limiter.AcquireAsync(credential.Identity, TimeSpan.FromSeconds(options.Value.TimeoutSec), cancellationToken);
-        HttpResponseMessage response;
-        try
-        {
-            response = await base.SendAsync(request, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
-        {
-            Metrics.WorkerMetrics.ProviderRequests.WithLabels(ex is OperationCanceledException ? "timeout" : "error").Inc();
-            throw;
-        }
-        Metrics.WorkerMetrics.ProviderRequests.WithLabels(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
-        if ((int)response.StatusCode == 429)
-        {
-            Metrics.WorkerMetrics.RateLimited.Inc();
-            limiter.Block(credential.Identity, RetryAfter(response));
-        }
-        return response;
-    }
-
-    public static TimeSpan RetryAfter(HttpResponseMessage response) => RetryAfter(response.Headers.RetryAfter);
-
-    /// <summary>Retry-After as seconds or as an HTTP date; 60 s when absent; kept within 1 s … 5 min.</summary>
-    public static TimeSpan RetryAfter(System.Net.Http.Headers.RetryConditionHeaderValue? header)
-    {
-        var wait = header?.Delta
-            ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : TimeSpan.FromSeconds(60));
-        if (wait < TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
-        return wait > MaxRetryAfter ? MaxRetryAfter : wait;
+        public volatile string BlockReason = EarlierRetryAfter;
     }
 }

@@ -12,7 +12,17 @@ internal sealed partial class MetricsServerService(IOptions<DnsWorkerOptions> op
     {
         var port = options.Value.MetricsPort;
         if (port == 0) return Task.CompletedTask;
-        server = new MetricServer(hostname: "+", port: port).Start();
+        try
+        {
+            server = new MetricServer(hostname: "+", port: port).Start();
+        }
+        catch (System.Net.HttpListenerException ex)
+        {
+            // The usual cause is a second worker on this host: each needs its own port (or 0 for none).
+            throw new InvalidOperationException(
+                $"DnsWorker:MetricsPort (env DnsWorker__MetricsPort) {port} cannot be opened: {ex.Message}. "
+                + "Give every worker on one host its own port, or 0 to turn its metrics off.", ex);
+        }
         LogListening(port);
         return Task.CompletedTask;
     }

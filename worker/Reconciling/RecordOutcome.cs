@@ -11,18 +11,21 @@ internal sealed record RecordOutcome
     /// <summary>The remote record the row now corresponds to (null: none, or gone).</summary>
     public string? ProviderRecordId { get; init; }
 
+    /// <summary>The failure, or what a deferred row waits for.</summary>
     public string? Error { get; init; }
 
+    /// <summary>How long a deferred row waits.</summary>
     public TimeSpan RetryAfter { get; init; }
 
     /// <summary>HTTP status of the last provider answer (null when none was made or none arrived).</summary>
     public int? ProviderStatus { get; init; }
 
     /// <summary>
-    /// True when a create during this claim may have been applied (success, 5xx or no answer). When false, the
-    /// claim is not counted in attempt_count, so a later claim need not look the record up first.
+    /// True when remote records for the row may exist that <see cref="ProviderRecordId"/> does not name: a create
+    /// that may have been applied (a success, a 5xx, a 2xx without a usable record, no answer), or a cleanup of
+    /// extra copies cut short. The next attempt then looks the record up first.
     /// </summary>
-    public bool MayHaveCreated { get; init; }
+    public bool RemoteUncertain { get; init; }
 }
 
 internal enum OutcomeKind
@@ -36,8 +39,8 @@ internal enum OutcomeKind
     /// <summary>Error with backoff.</summary>
     Failed,
 
-    /// <summary>429 or our own budget: pending again after Retry-After, retry_count unchanged.</summary>
-    RateLimited,
+    /// <summary>Not the record's fault (429, spent request budget, inactive target): pending again later, retry_count unchanged.</summary>
+    Deferred,
 
     /// <summary>Not finished (shutdown or lease running out): lease released, the row is due again.</summary>
     Released,

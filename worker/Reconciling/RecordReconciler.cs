@@ -11,8 +11,9 @@ namespace DnsSync.Worker.Reconciling;
 /// <list type="bullet">
 /// <item>A first create is exactly one POST. When an earlier claim may have reached the provider without its
 /// answer being saved (no provider_record_id, attempt_count &gt; 0), the record is looked up first.</item>
-/// <item>Records we create carry the comment <c>dns-sync:&lt;row id&gt;</c>; that is how a lost create is found again.</item>
-/// <item>A record another row references (provider_record_id) or marks as its own is never adopted, changed or deleted.</item>
+/// <item>Records we create carry an <see cref="OwnershipMarker"/>; that is how a lost create is found again.</item>
+/// <item>A record another row references (provider_record_id), or marked for another row or another installation,
+/// is never adopted, changed or deleted.</item>
 /// <item>A value change patches the record in place by id; it never creates a second one.</item>
 /// </list>
 /// </summary>
@@ -20,11 +21,11 @@ internal sealed class RecordReconciler(
     CloudflareClient cloudflare,
     RecordClaimer claimer,
     CredentialStore credentials,
+    Installation installation,
     IOptions<CloudflareOptions> cloudflareOptions,
+    IOptions<DnsWorkerOptions> workerOptions,
     TimeProvider time)
 {
-    private const string MarkerPrefix = "dns-sync:";
-
     /// <param name="record">A row this instance holds the lease on.</param>
     /// <param name="cancellationToken">Cancelled when the row must be given up (shutdown deadline): it is then released.</param>
     public async Task<RecordOutcome> ReconcileAsync(ClaimedRecord record, CancellationToken cancellationToken)
@@ -39,10 +40,17 @@ internal sealed class RecordReconciler(
                 return attempt.Outcome(OutcomeKind.Removed, "remove");
             }
 
+            if (InactiveTarget(record) is { } waitingFor)
+            {
+                // Not the record's fault: no retry is spent, and the row resumes once the target is active again.
+                return attempt.Outcome(OutcomeKind.Deferred, attempt.Action, error: $"waiting: {waitingFor}")
+                    with { RetryAfter = TimeSpan.FromSeconds(workerOptions.Value.TargetRecheckSec) };
+            }
             var (zoneId, credential) = Target(record);
+            var ours = new Ownership(record, await installation.IdAsync(cancellationToken));
             return record.IsPresent
-                ? await ReconcilePresentAsync(record, zoneId, credential, attempt, cancellationToken)
-                : await ReconcileAbsentAsync(record, zoneId, credential, attempt, cancellationToken);
+                ? await ReconcilePresentAsync(record, ours, zoneId, credential, attempt, cancellationToken)
+                : await ReconcileAbsentAsync(record, ours, zoneId, credential, attempt, cancellationToken);
         }
         catch (TargetException ex)
         {
@@ -58,7 +66,7 @@ internal sealed class RecordReconciler(
         }
         catch (CloudflareRateLimitedException ex)
         {
-            return attempt.Outcome(OutcomeKind.RateLimited, attempt.Action, error: ex.Message) with { RetryAfter = ex.RetryAfter };
+            return attempt.Outcome(OutcomeKind.Deferred, attempt.Action, error: ex.Message) with { RetryAfter = ex.RetryAfter };
         }
         catch (LeaseExpiringException)
         {
@@ -71,7 +79,7 @@ internal sealed class RecordReconciler(
     }
 
     private async Task<RecordOutcome> ReconcilePresentAsync(
-        ClaimedRecord record, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
+        ClaimedRecord record, Ownership ours, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
     {
         var mayExist = record.MayExistRemotely;
         if (record.ProviderRecordId is { } pid)
@@ -97,7 +105,7 @@ internal sealed class RecordReconciler(
         }
 
         attempt.Action = "create";
-        if (mayExist && await FindOwnAsync(record, zoneId, credential, attempt, ct) is { } found)
+        if (mayExist && await FindOwnAsync(record, ours, zoneId, credential, attempt, ct) is { } found)
             return found;
 
         try
@@ -109,7 +117,7 @@ internal sealed class RecordReconciler(
                 Content = record.Value,
                 Ttl = record.Proxied ? RecordRules.AutomaticTtl : record.Ttl,
                 Proxied = record.Proxied,
-                Comment = record.OwnershipMarker,
+                Comment = ours.Marker,
             }, ct), creates: true);
             attempt.ProviderRecordId = created.Id;
             return attempt.Outcome(OutcomeKind.Synced, "create", created.Id);
@@ -118,10 +126,11 @@ internal sealed class RecordReconciler(
         {
             // Ours from an attempt whose answer was lost, or an identical record made by hand: adopt it.
             attempt.Action = "adopt";
-            if (await FindOwnAsync(record, zoneId, credential, attempt, ct) is { } adopted)
+            if (await FindOwnAsync(record, ours, zoneId, credential, attempt, ct) is { } adopted)
                 return adopted;
+            var owner = attempt.Blocking is { } blocking ? $" (comment '{blocking.Comment}')" : "";
             return attempt.Outcome(OutcomeKind.Failed, "create",
-                error: $"{ex.Error.ToString()}; the identical record belongs to another dns-sync row");
+                error: $"{ex.Error}; the identical record is marked as another dns-sync row's or installation's{owner} and is left alone");
         }
         catch (CloudflareException ex) when (ex.Error.IsNameConflict)
         {
@@ -136,25 +145,32 @@ internal sealed class RecordReconciler(
     }
 
     /// <summary>
-    /// Looks the row's record up by type and name. Keeps the first remote record marked as ours (else one with our
-    /// content that nobody else claims), deletes further copies marked as ours, and patches the kept one if its
-    /// content, TTL or proxied differ. Returns null when there is nothing to adopt.
+    /// Looks the row's record up by type and name. Keeps the first remote record marked as ours (else an unmarked one
+    /// with our content that no other row references), deletes further copies marked as ours, and patches the kept
+    /// one if its content, TTL or proxied differ. Returns null when there is nothing to adopt.
     /// </summary>
     private async Task<RecordOutcome?> FindOwnAsync(
-        ClaimedRecord record, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
+        ClaimedRecord record, Ownership ours, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
     {
         var remote = await CallAsync(record, attempt, () => cloudflare.ListAsync(credential, zoneId, record.Type, record.Fqdn, ct));
         var claims = await Claims.ReadAsync(claimer, record, ct);
-        var free = remote.Where(r => !claims.IsClaimedByOther(r)).ToList();
-        var ours = free.Where(r => r.Comment == record.OwnershipMarker).ToList();
-        var keep = ours.FirstOrDefault(r => RecordRules.ContentEquals(record.Type, record.Value, r.Content))
-            ?? ours.FirstOrDefault()
-            ?? free.FirstOrDefault(r => RecordRules.ContentEquals(record.Type, record.Value, r.Content));
-        if (keep is null) return null;
+        var free = remote.Where(r => !claims.IsReferencedByOther(r)).ToList();
+        var mine = free.Where(ours.Owns).ToList();
+        var keep = mine.FirstOrDefault(r => RecordRules.ContentEquals(record.Type, record.Value, r.Content))
+            ?? mine.FirstOrDefault()
+            ?? free.FirstOrDefault(r => !OwnershipMarker.IsMarked(r.Comment) && RecordRules.ContentEquals(record.Type, record.Value, r.Content));
+        if (keep is null)
+        {
+            attempt.Blocking = remote.FirstOrDefault(r => RecordRules.ContentEquals(record.Type, record.Value, r.Content));
+            return null;
+        }
 
-        attempt.ProviderRecordId = keep.Id;
-        foreach (var extra in ours.Where(r => r.Id != keep.Id))
+        // Until every extra copy is gone the kept id is not saved: a cleanup cut short (a failure, a 429, the lease)
+        // leaves the row without an id and uncertain, so its next attempt lists again and finishes the job.
+        attempt.RemoteUncertain = true;
+        foreach (var extra in mine.Where(r => r.Id != keep.Id))
             await CallAsync(record, attempt, () => cloudflare.DeleteAsync(credential, zoneId, extra.Id, ct));
+        attempt.ProviderRecordId = keep.Id;
 
         if (Matches(record, keep))
             return attempt.Outcome(OutcomeKind.Synced, "adopt", keep.Id);
@@ -164,7 +180,7 @@ internal sealed class RecordReconciler(
     }
 
     private async Task<RecordOutcome> ReconcileAbsentAsync(
-        ClaimedRecord record, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
+        ClaimedRecord record, Ownership ours, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
     {
         attempt.Action = "delete";
         if (record.ProviderRecordId is { } pid)
@@ -178,23 +194,20 @@ internal sealed class RecordReconciler(
             return attempt.Outcome(OutcomeKind.Removed, "delete");
         }
 
-        // An earlier claim may have created the record without saving its id: find and delete what is ours.
+        // An earlier claim may have created the record without saving its id: find and delete what is ours. Until all
+        // are gone the row stays uncertain, so a deletion cut short lists again next time rather than forgetting the rest.
         var remote = await CallAsync(record, attempt, () => cloudflare.ListAsync(credential, zoneId, record.Type, record.Fqdn, ct));
         var claims = await Claims.ReadAsync(claimer, record, ct);
-        var doomed = remote.Where(r => !claims.IsClaimedByOther(r)
-            && (r.Comment == record.OwnershipMarker
-                || (!IsMarked(r) && RecordRules.ContentEquals(record.Type, record.Value, r.Content) && !claims.PresentWithValue(record.Type, r.Content))))
+        var doomed = remote.Where(r => !claims.IsReferencedByOther(r)
+            && (ours.Owns(r)
+                || (!OwnershipMarker.IsMarked(r.Comment) && RecordRules.ContentEquals(record.Type, record.Value, r.Content)
+                    && !claims.PresentWithValue(record.Type, r.Content))))
             .ToList();
+        attempt.RemoteUncertain = doomed.Count > 0;
         foreach (var victim in doomed)
-        {
-            attempt.ProviderRecordId = victim.Id;
             await CallAsync(record, attempt, () => cloudflare.DeleteAsync(credential, zoneId, victim.Id, ct));
-        }
-        attempt.ProviderRecordId = null;
         return attempt.Outcome(OutcomeKind.Removed, doomed.Count > 0 ? "delete" : "remove");
     }
-
-    private static bool IsMarked(CloudflareDnsRecord r) => r.Comment?.StartsWith(MarkerPrefix, StringComparison.Ordinal) == true;
 
     private static bool Matches(ClaimedRecord record, CloudflareDnsRecord remote) =>
         RecordRules.ContentEquals(record.Type, record.Value, remote.Content)
@@ -208,19 +221,24 @@ internal sealed class RecordReconciler(
         Proxied = record.Proxied,
     };
 
+    /// <summary>What an inactive or missing target is (the row waits for it), or null when the row can be synced.</summary>
+    private static string? InactiveTarget(ClaimedRecord record)
+    {
+        if (record.DomainStatus != "active") return $"domain {record.Zone} is {record.DomainStatus ?? "missing"}";
+        if (record.ProviderZoneId is null) return $"domain {record.Zone} has no DNS provider binding";
+        if (record.BindingStatus != "active") return $"the provider binding of domain {record.Zone} is {record.BindingStatus}";
+        if (record.ApiKeyId is null || record.ApiKeyToken is null) return $"the provider binding of domain {record.Zone} has no api key";
+        if (record.ApiKeyStatus != "active") return $"api key {record.ApiKeyId} of domain {record.Zone} is {record.ApiKeyStatus}";
+        return null;
+    }
+
     private (string ZoneId, CloudflareCredential Credential) Target(ClaimedRecord record)
     {
-        if (record.ProviderZoneId is null || record.ApiKeyId is null || record.ApiKeyToken is null)
-            throw new TargetException($"domain {record.Zone} has no DNS provider binding with an API key");
-        if (record.BindingStatus != "active")
-            throw new TargetException($"the provider binding of domain {record.Zone} is {record.BindingStatus}");
         if (!string.Equals(record.BindingProvider, "cloudflare", StringComparison.OrdinalIgnoreCase))
             throw new TargetException($"provider '{record.BindingProvider}' of domain {record.Zone} is not supported");
-        if (record.ApiKeyStatus != "active")
-            throw new TargetException($"api key {record.ApiKeyId} of domain {record.Zone} is {record.ApiKeyStatus}");
         try
         {
-            return (record.ProviderZoneId, credentials.Get(record.ApiKeyId.Value, record.ApiKeyToken, record.ApiKeyAccount));
+            return (record.ProviderZoneId!, credentials.Get(record.ApiKeyId!.Value, record.ApiKeyToken!, record.ApiKeyAccount));
         }
         catch (InvalidOperationException ex)
         {
@@ -229,9 +247,9 @@ internal sealed class RecordReconciler(
     }
 
     /// <summary>
-    /// Every provider call goes through here: it checks the lease first and notes what the provider answered.
-    /// For a create it also notes whether the record may now exist: yes after a success, a 5xx or no answer
-    /// (applied-then-failed and lost answers look like that); no after a 4xx or 429, which Cloudflare refuses whole.
+    /// Every provider call goes through here: it checks the lease first and notes what the provider answered. A
+    /// create leaves the remote state uncertain unless Cloudflare refused it with a 4xx (a refusal applies nothing):
+    /// a success, a 5xx, a 2xx whose record cannot be read, and no answer at all may each mean it was applied.
     /// </summary>
     private async Task<T> CallAsync<T>(ClaimedRecord record, Attempt attempt, Func<Task<T>> call, bool creates = false)
     {
@@ -240,13 +258,13 @@ internal sealed class RecordReconciler(
         {
             var result = await call();
             attempt.ProviderStatus = 200;
-            attempt.MayHaveCreated |= creates;
+            attempt.RemoteUncertain |= creates;
             return result;
         }
         catch (CloudflareException ex)
         {
             attempt.ProviderStatus = ex.Error.HttpStatus;
-            attempt.MayHaveCreated |= creates && ex.Error.HttpStatus >= 500;
+            attempt.RemoteUncertain |= creates && ex.Error.HttpStatus is not (>= 400 and < 500);
             throw;
         }
         catch (CloudflareRateLimitedException ex)
@@ -258,7 +276,7 @@ internal sealed class RecordReconciler(
         {
             // Timeout, dropped connection or cancellation: the request may have been applied.
             attempt.ProviderStatus = null;
-            attempt.MayHaveCreated |= creates;
+            attempt.RemoteUncertain |= creates;
             throw;
         }
     }
@@ -273,14 +291,21 @@ internal sealed class RecordReconciler(
         if (record.LeaseDeadline - time.GetUtcNow() < needed) throw new LeaseExpiringException();
     }
 
-    /// <summary>The rows that share the record's type and name: whose remote records are off limits.</summary>
+    /// <summary>Which remote records are this row's own: marked with its marker (or the first release's form of it).</summary>
+    private sealed class Ownership(ClaimedRecord record, string installation)
+    {
+        public string Marker { get; } = OwnershipMarker.For(installation, record.Id);
+
+        public bool Owns(CloudflareDnsRecord remote) => OwnershipMarker.IsOwnedBy(remote.Comment, installation, record.Id);
+    }
+
+    /// <summary>The rows that share the record's type and name: remote records they point at are off limits.</summary>
     private sealed class Claims(IReadOnlyList<SiblingRow> siblings)
     {
         public static async Task<Claims> ReadAsync(RecordClaimer claimer, ClaimedRecord record, CancellationToken ct) =>
             new(await claimer.SiblingsAsync(record, ct));
 
-        public bool IsClaimedByOther(CloudflareDnsRecord remote) =>
-            siblings.Any(s => s.ProviderRecordId == remote.Id || remote.Comment == ClaimedRecord.OwnershipMarkerFor(s.Id));
+        public bool IsReferencedByOther(CloudflareDnsRecord remote) => siblings.Any(s => s.ProviderRecordId == remote.Id);
 
         public bool PresentWithValue(string type, string content) =>
             siblings.Any(s => s.DesiredState == DesiredState.Present && RecordRules.ContentEquals(type, s.Value, content));
@@ -291,7 +316,10 @@ internal sealed class RecordReconciler(
         public required string Action { get; set; }
         public string? ProviderRecordId { get; set; } = providerRecordId;
         public int? ProviderStatus { get; set; }
-        public bool MayHaveCreated { get; set; }
+        public bool RemoteUncertain { get; set; }
+
+        /// <summary>An identical remote record that is not ours to adopt (for the error message).</summary>
+        public CloudflareDnsRecord? Blocking { get; set; }
 
         public RecordOutcome Outcome(OutcomeKind kind, string action, string? providerRecordId = null, string? error = null) => new()
         {
@@ -300,7 +328,7 @@ internal sealed class RecordReconciler(
             ProviderRecordId = kind is OutcomeKind.Synced ? providerRecordId ?? ProviderRecordId : ProviderRecordId,
             Error = error,
             ProviderStatus = ProviderStatus,
-            MayHaveCreated = MayHaveCreated,
+            RemoteUncertain = RemoteUncertain,
         };
     }
 

@@ -10,7 +10,7 @@ namespace DnsSync.Worker.Reconciling;
 /// zone deletions first, so a CNAME can replace an A at the same name), and write every outcome back.
 /// </summary>
 internal sealed partial class SyncPass(
-    RecordClaimer claimer, RecordReconciler reconciler, IOptions<DnsWorkerOptions> options, ILogger<SyncPass> logger)
+    RecordClaimer claimer, RecordWriteBack writeBack, RecordReconciler reconciler, IOptions<DnsWorkerOptions> options, ILogger<SyncPass> logger)
 {
     /// <param name="stopping">Once cancelled, no further row is started; claimed rows not yet started are released.</param>
     /// <param name="abort">Once cancelled, rows in flight are given up and released.</param>
@@ -49,11 +49,11 @@ internal sealed partial class SyncPass(
             // Outcome writes are not cancellable: an outcome the provider already has must reach the row.
             var written = outcome.Kind switch
             {
-                OutcomeKind.Synced => await claimer.MarkActiveAsync(record, outcome.ProviderRecordId!, CancellationToken.None),
-                OutcomeKind.Removed => await claimer.RemoveAsync(record, CancellationToken.None),
-                OutcomeKind.Failed => await claimer.MarkFailedAsync(record, outcome.ProviderRecordId, outcome.Error!, outcome.MayHaveCreated, CancellationToken.None),
-                OutcomeKind.RateLimited => await claimer.MarkRateLimitedAsync(record, outcome.ProviderRecordId, outcome.RetryAfter, outcome.Error!, outcome.MayHaveCreated, CancellationToken.None),
-                _ => await claimer.ReleaseAsync(record, outcome.ProviderRecordId, outcome.MayHaveCreated, CancellationToken.None),
+                OutcomeKind.Synced => await writeBack.MarkActiveAsync(record, outcome.ProviderRecordId!, CancellationToken.None),
+                OutcomeKind.Removed => await writeBack.RemoveAsync(record, CancellationToken.None),
+                OutcomeKind.Failed => await writeBack.MarkFailedAsync(record, outcome.ProviderRecordId, outcome.Error!, outcome.RemoteUncertain, CancellationToken.None),
+                OutcomeKind.Deferred => await writeBack.DeferAsync(record, outcome.ProviderRecordId, outcome.RetryAfter, outcome.Error!, outcome.RemoteUncertain, CancellationToken.None),
+                _ => await writeBack.ReleaseAsync(record, outcome.ProviderRecordId, outcome.RemoteUncertain, CancellationToken.None),
             };
             var result = written switch
             {
@@ -63,7 +63,7 @@ internal sealed partial class SyncPass(
                 {
                     OutcomeKind.Synced or OutcomeKind.Removed => "ok",
                     OutcomeKind.Failed => "error",
-                    OutcomeKind.RateLimited => "rate_limited",
+                    OutcomeKind.Deferred => "deferred",
                     _ => "released",
                 },
             };
@@ -75,13 +75,15 @@ internal sealed partial class SyncPass(
         }
         catch (Exception ex)
         {
-            // Database trouble while writing back, or a bug: the lease runs out and the row is claimed again,
-            // and the attempt_count raised by this claim makes that attempt look the record up first.
+            // Database trouble while writing back, or a bug: a failure like any other (backoff, retry_count + 1), so a
+            // fault that recurs does not spin; the remote state counts as uncertain, so the next attempt looks first.
+            // If even this write fails, the lease runs out and the row is claimed again.
             WorkerMetrics.Outcomes.WithLabels(outcome?.Action ?? record.PlannedAction, "exception").Inc();
             LogException(ex, record.Id, record.Fqdn, watch.ElapsedMilliseconds);
             try
             {
-                await claimer.ReleaseAsync(record, outcome?.ProviderRecordId ?? record.ProviderRecordId, mayHaveCreated: true, CancellationToken.None);
+                await writeBack.MarkFailedAsync(record, outcome?.ProviderRecordId ?? record.ProviderRecordId,
+                    $"internal error: {ex.GetType().Name}: {ex.Message}", remoteUncertain: true, CancellationToken.None);
             }
             catch (Exception releaseError)
             {
@@ -94,7 +96,7 @@ internal sealed partial class SyncPass(
     {
         try
         {
-            await claimer.ReleaseAsync(record, record.ProviderRecordId, mayHaveCreated: false, CancellationToken.None);
+            await writeBack.ReleaseAsync(record, record.ProviderRecordId, remoteUncertain: false, CancellationToken.None);
             WorkerMetrics.Outcomes.WithLabels(record.PlannedAction, "released").Inc();
             LogOutcome(record.Id, record.Fqdn, record.Type, record.PlannedAction, "released", null, 0);
         }
@@ -115,6 +117,6 @@ internal sealed partial class SyncPass(
     [LoggerMessage(Level = LogLevel.Error, Message = "record {RecordId} {Fqdn}: sync failed unexpectedly after {ElapsedMs} ms")]
     private partial void LogException(Exception ex, long recordId, string fqdn, long elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "record {RecordId}: could not release its lease; it is claimable again when the lease expires")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "record {RecordId}: could not write its outcome or release its lease; it is claimable again when the lease expires")]
     private partial void LogReleaseFailed(Exception ex, long recordId);
 }
