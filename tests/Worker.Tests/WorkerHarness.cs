@@ -28,8 +28,11 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     private readonly List<ServiceProvider> providers = [];
 
-    private WorkerHarness(EmulatorServer emulator, string connectionString, string zoneId)
+    private readonly bool ownsEmulator;
+
+    private WorkerHarness(EmulatorServer emulator, string connectionString, string zoneId, bool ownsEmulator = true)
     {
+        this.ownsEmulator = ownsEmulator;
         Emulator = emulator;
         ConnectionString = connectionString;
         ZoneId = zoneId;
@@ -45,24 +48,45 @@ internal sealed class WorkerHarness : IAsyncDisposable
     {
         var emulator = await EmulatorServer.StartAsync(emulatorOptions ?? new EmulatorOptions());
         var zoneId = emulator.AddZone(Zone, Token);
+        var harness = await CreateAsync(emulator, zoneId, ownsEmulator: true);
+        var secret = email is null ? Token : "0123456789abcdef0123456789abcdef01234";
+        if (email is not null) emulator.AddGlobalKey(email, secret, zoneId);
+        await harness.SeedAsync(secret, email, plaintextToken);
+        return harness;
+    }
+
+    /// <summary>
+    /// Another installation (its own database, so its own installation id) seeded the same way and bound to this
+    /// harness's emulator zone: staging and production sharing one Cloudflare zone.
+    /// </summary>
+    public async Task<WorkerHarness> StartSecondInstallationAsync()
+    {
+        var other = await CreateAsync(Emulator, ZoneId, ownsEmulator: false);
+        await other.SeedAsync(Token, null, plaintextToken: false);
+        return other;
+    }
+
+    private static async Task<WorkerHarness> CreateAsync(EmulatorServer emulator, string zoneId, bool ownsEmulator)
+    {
         var connectionString = await TestDatabase.CreateAsync("worker");
-        var harness = new WorkerHarness(emulator, connectionString, zoneId);
+        var harness = new WorkerHarness(emulator, connectionString, zoneId, ownsEmulator);
         harness.Settings["ConnectionStrings:Default"] = connectionString;
         harness.Settings["Secrets:Key"] = SecretsKey;
         harness.Settings["Cloudflare:BaseUrl"] = emulator.BaseUrl.ToString();
         harness.Settings["DnsWorker:MetricsPort"] = "0";
         harness.Settings["DnsWorker:InstanceId"] = "test-a";
+        return harness;
+    }
 
-        var secret = email is null ? Token : "0123456789abcdef0123456789abcdef01234";
-        if (email is not null) emulator.AddGlobalKey(email, secret, zoneId);
+    private async Task SeedAsync(string secret, string? email, bool plaintextToken)
+    {
         var stored = plaintextToken ? secret : new SecretProtector(Convert.FromBase64String(SecretsKey)).Protect(secret);
-        await harness.ExecuteAsync("""
+        await ExecuteAsync("""
             INSERT INTO domains (domain, status) VALUES (@Zone, 'active');
             INSERT INTO api_keys (name, account, api_token, provider, status) VALUES ('Cloudflare API', @Email, @Stored, 'cloudflare', 'active');
             INSERT INTO domain_dns_providers (domain_id, provider, provider_zone_id, api_key_id, status)
               VALUES (1, 'cloudflare', @ZoneId, 1, 'active');
-            """, new { Zone, Email = email, Stored = stored, ZoneId = zoneId });
-        return harness;
+            """, new { Zone, Email = email, Stored = stored, ZoneId });
     }
 
     /// <summary>A worker's service graph (not started); each call is another instance when <paramref name="instanceId"/> differs.</summary>
@@ -108,6 +132,14 @@ internal sealed class WorkerHarness : IAsyncDisposable
         while (await pass.RunOnceAsync(CancellationToken.None) > 0)
             if (DateTime.UtcNow > deadline) Assert.Fail("the worker did not become idle within 30 s");
     }
+
+    /// <summary>Runs passes until <paramref name="condition"/> holds (rows deferred by a Retry-After come due on their own).</summary>
+    public Task RunUntilAsync(Func<Task<bool>> condition, string what, int seconds = 20, SyncPass? pass = null) =>
+        EventuallyAsync(async () =>
+        {
+            await (pass ?? Pass).RunOnceAsync(CancellationToken.None);
+            return await condition();
+        }, what, seconds);
 
     public async Task<long> InsertAsync(string type, string name, string value, int ttl = 120, bool proxied = false,
         string desiredState = "present", string status = "pending", string? providerRecordId = null, int attemptCount = 0, int retryCount = 0)
@@ -220,7 +252,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
     {
         if (dataSource is not null) await dataSource.DisposeAsync();
         foreach (var provider in providers) await provider.DisposeAsync();
-        await Emulator.DisposeAsync();
+        if (ownsEmulator) await Emulator.DisposeAsync();
         await TestDatabase.DropAsync(ConnectionString);
     }
 

@@ -43,6 +43,7 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
 
             case FaultKind.ApplyThenFail500:
             case FaultKind.ApplyThenDrop:
+            case FaultKind.ApplyThenTruncated200:
                 await ApplyThenFailAsync(http, rule.Kind);
                 break;
         }
@@ -61,6 +62,16 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
         finally
         {
             http.Response.Body = original;
+        }
+
+        if (kind == FaultKind.ApplyThenTruncated200)
+        {
+            var body = buffer.ToArray();
+            http.Response.Clear();
+            http.Response.StatusCode = 200;
+            http.Response.ContentType = "application/json";
+            await http.Response.Body.WriteAsync(body.AsMemory(0, body.Length / 2));
+            return;
         }
 
         if (kind == FaultKind.ApplyThenDrop)

@@ -17,6 +17,8 @@ public enum FaultKind
     ApplyThenFail500,
     /// <summary>Apply the request, then abort the connection without any reply.</summary>
     ApplyThenDrop,
+    /// <summary>Apply the request, then answer 200 with a truncated body (a proxy cut it short, say).</summary>
+    ApplyThenTruncated200,
 }
 
 /// <summary>
