@@ -21,5 +21,7 @@ public sealed class M202612010002_AddInstallation : Migration
         INSERT INTO installation (id, installation_id) VALUES (1, LEFT(SHA2(CONCAT(UUID(), RAND(), UTC_TIMESTAMP(6)), 256), 16));
         """);
 
+    // Dropping the table forgets the id: records already marked with it then read as another installation's
+    // (never adopted or deleted by this one). Set DnsWorker:InstallationId to the old id to keep them.
     public override void Down() => Execute.Sql("DROP TABLE installation");
 }

@@ -58,6 +58,9 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public void AddFault(FaultRule rule) => app.Services.GetRequiredService<FaultInjector>().Add(rule);
 
+    /// <summary>The fault rules still active (a Count rule is gone once its last request has been caught).</summary>
+    public IReadOnlyList<FaultRule> Faults => app.Services.GetRequiredService<FaultInjector>().Rules;
+
     public void ClearFaults() => app.Services.GetRequiredService<FaultInjector>().Clear();
 
     /// <summary>Forgets zones, records, credentials, faults, rate-limit counters and the request log (seeded zones come back).</summary>
