@@ -22,7 +22,7 @@ internal static class DnsWorkerRegistration
         services.AddSingleton<IValidateOptions<DnsWorkerOptions>, DnsWorkerOptionsValidator>();
         services.AddSingleton<IValidateOptions<CloudflareOptions>, CloudflareOptionsValidator>();
 
-        services.AddSingleton<TokenRateLimiter>();
+        services.AddSingleton<RequestBudget>();
         services.AddTransient<TokenRateLimitHandler>();
         services.AddTransient<CloudflareAuthHandler>();
         services.AddRefitGeneratedClient<ICloudflareApi>(new RefitSettings

@@ -1,30 +1,46 @@
+using Dapper;
 using DnsSync.CloudflareEmulator;
+using DnsSync.Testing;
 using DnsSync.Worker.Cloudflare;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using MySqlConnector;
 
 namespace DnsSync.Worker.Tests;
 
-/// <summary>The Refit client over real HTTP against the emulator: encoding, headers, errors, Retry-After.</summary>
+/// <summary>
+/// The Refit client over real HTTP against the emulator: encoding, headers, errors, Retry-After. The request budget
+/// lives in the database, so a real (migrated) one backs it; its budget tables are emptied before each test.
+/// </summary>
 public sealed class CloudflareClientTests
 {
     private EmulatorServer emulator = null!;
     private ServiceProvider services = null!;
     private string zoneId = "";
+    private string connectionString = "";
+
+    [OneTimeSetUp]
+    public async Task CreateDatabaseAsync() => connectionString = await TestDatabase.CreateAsync("client");
+
+    [OneTimeTearDown]
+    public async Task DropDatabaseAsync() => await TestDatabase.DropAsync(connectionString);
 
     [SetUp]
     public async Task StartAsync()
     {
+        await using (var connection = new MySqlConnection(connectionString))
+            await connection.ExecuteAsync("DELETE FROM provider_budget_usage; DELETE FROM provider_budget;");
         emulator = await EmulatorServer.StartAsync();
         zoneId = emulator.AddZone("example.com", WorkerHarness.Token);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Default"] = "Server=127.0.0.1;Database=unused",
-            ["Secrets:Key"] = WorkerHarness.SecretsKey,
-            ["Cloudflare:BaseUrl"] = emulator.BaseUrl + "client/v4",
-        }).Build();
-        services = new ServiceCollection().AddLogging().AddDnsWorker(configuration).BuildServiceProvider();
+        services = new ServiceCollection().AddLogging().AddDnsWorker(Configuration()).BuildServiceProvider();
     }
+
+    private IConfiguration Configuration() => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Default"] = connectionString,
+        ["Secrets:Key"] = WorkerHarness.SecretsKey,
+        ["Cloudflare:BaseUrl"] = emulator.BaseUrl + "client/v4",
+    }).Build();
 
     [TearDown]
     public async Task StopAsync()
@@ -40,13 +56,7 @@ public sealed class CloudflareClientTests
     public async Task Lookup_keeps_only_the_asked_name_and_type_even_when_the_provider_ignores_filters()
     {
         await services.DisposeAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Default"] = "Server=127.0.0.1;Database=unused",
-            ["Secrets:Key"] = WorkerHarness.SecretsKey,
-            ["Cloudflare:BaseUrl"] = emulator.BaseUrl + "client/v4",
-        }).Build();
-        services = new ServiceCollection().AddLogging().AddDnsWorker(configuration)
+        services = new ServiceCollection().AddLogging().AddDnsWorker(Configuration())
             .ConfigureAll<Microsoft.Extensions.Http.HttpClientFactoryOptions>(o =>
                 o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Insert(0, new IgnoreFiltersHandler())))
             .BuildServiceProvider();

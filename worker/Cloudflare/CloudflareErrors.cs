@@ -97,5 +97,12 @@ internal sealed class CloudflareRateLimitedException : Exception
     public bool FromProvider { get; }
 }
 
+/// <summary>
+/// The request budget could not be reserved (the database did not answer), so the request was not sent: never sent
+/// unbudgeted. An <see cref="HttpRequestException"/> so the client treats it as a request that failed before any answer.
+/// </summary>
+internal sealed class RequestBudgetUnavailableException(string identity, Exception inner)
+    : HttpRequestException($"not sent: the request budget of {identity} could not be reserved in the database ({inner.Message})", inner);
+
 /// <summary>No answer: timeout, refused or dropped connection. The request may or may not have been applied.</summary>
 internal sealed class CloudflareTransportException(string message, Exception inner) : Exception(message, inner);

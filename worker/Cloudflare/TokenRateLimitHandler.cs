@@ -1,12 +1,18 @@
+using System.Globalization;
+using DnsSync.Worker.Metrics;
+
 namespace DnsSync.Worker.Cloudflare;
 
-/// <summary>Counts every provider request and applies the per-credential budget and Retry-After block.</summary>
-internal sealed class TokenRateLimitHandler(TokenRateLimiter limiter) : DelegatingHandler
+/// <summary>
+/// Counts every provider request, reserves it in the credential's shared <see cref="RequestBudget"/> before it is
+/// sent, and shares a 429's Retry-After with every worker.
+/// </summary>
+internal sealed class TokenRateLimitHandler(RequestBudget budget) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var credential = CloudflareAuthHandler.CredentialOf(request);
-        limiter.Acquire(credential.Identity);
+        await budget.ReserveAsync(credential.Identity, 1, cancellationToken);
         HttpResponseMessage response;
         try
         {
@@ -14,14 +20,15 @@ internal sealed class TokenRateLimitHandler(TokenRateLimiter limiter) : Delegati
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            Metrics.WorkerMetrics.ProviderRequests.WithLabels(ex is OperationCanceledException ? "timeout" : "error").Inc();
+            WorkerMetrics.ProviderRequests.WithLabels(ex is OperationCanceledException ? "timeout" : "error").Inc();
             throw;
         }
-        Metrics.WorkerMetrics.ProviderRequests.WithLabels(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        WorkerMetrics.ProviderRequests.WithLabels(((int)response.StatusCode).ToString(CultureInfo.InvariantCulture)).Inc();
         if ((int)response.StatusCode == 429)
         {
-            Metrics.WorkerMetrics.RateLimited.Inc();
-            limiter.Block(credential.Identity, RetryAfterHeader.Read(response.Headers.RetryAfter));
+            WorkerMetrics.RateLimited.Inc();
+            // Not the caller's token: the block must be stored even when the caller has given up meanwhile.
+            await budget.BlockAsync(credential.Identity, RetryAfterHeader.Read(response.Headers.RetryAfter), cancellationToken: CancellationToken.None);
         }
         return response;
     }

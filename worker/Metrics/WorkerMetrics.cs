@@ -17,6 +17,12 @@ internal static class WorkerMetrics
     public static readonly Counter RateLimited = Prometheus.Metrics.CreateCounter(
         "dns_sync_provider_rate_limited_total", "HTTP 429 answers from Cloudflare.");
 
+    public static readonly Gauge BudgetUsed = Prometheus.Metrics.CreateGauge(
+        "dns_sync_budget_used", "Requests of the credential in the current window, across all workers (as of this worker's last reservation).", "credential");
+
+    public static readonly Gauge BudgetBlockedUntil = Prometheus.Metrics.CreateGauge(
+        "dns_sync_budget_blocked_until_seconds", "Unix time until which a 429's Retry-After blocks the credential (0 when not blocked).", "credential");
+
     public static readonly Gauge OldestDueAge = Prometheus.Metrics.CreateGauge(
         "dns_sync_oldest_due_age_seconds", "Age of the oldest row waiting to be claimed (0 when none).");
 
