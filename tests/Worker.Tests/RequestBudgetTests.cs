@@ -176,8 +176,8 @@ public sealed class RequestBudgetTests
         const string identity = "token:blocked";
         var a = h.Worker("instance-a").GetRequiredService<RequestBudget>();
         var before = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
-        await a.BlockAsync(identity, TimeSpan.FromSeconds(30), "first 429");
-        await a.BlockAsync(identity, TimeSpan.FromSeconds(5), "second 429");
+        await a.BlockAsync(identity, TimeSpan.FromSeconds(30), "first 429", CancellationToken.None);
+        await a.BlockAsync(identity, TimeSpan.FromSeconds(5), "second 429", CancellationToken.None);
         var after = await h.ScalarAsync<DateTime>("SELECT UTC_TIMESTAMP(6)");
 
         var (until, reason) = (await QueryAsync<(DateTime, string)>(

@@ -27,6 +27,9 @@ internal sealed partial class RequestBudget(
 {
     public const string EarlierRetryAfter = "Retry-After of an earlier 429 from cloudflare";
 
+    /// <summary>Absorbs the difference between our reserving a request and Cloudflare's counting it (the request's latency).</summary>
+    internal static readonly TimeSpan LatencyMargin = TimeSpan.FromSeconds(1);
+
     /// <summary>Room in provider_budget.credential.</summary>
     internal const int MaxKeyLength = 64;
 
@@ -141,16 +144,17 @@ internal sealed partial class RequestBudget(
         var nowSlot = usage.NowMicros / 1_000_000;
         var slot = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             sql, new { Credential = key, Oldest = nowSlot - span, Needed = needed }, transaction, cancellationToken: cancellationToken));
-        // No such slot cannot happen under the row lock (the window holds more than needed); a whole window is safe.
+        // Under the row lock the window holds at least `needed`, so a slot is found; if not, a whole window is safe.
         var freesAtMicros = ((slot ?? nowSlot) + span + 1) * 1_000_000;
         return TimeSpan.FromMicroseconds(Math.Max(freesAtMicros - usage.NowMicros, 1));
     }
 
     /// <summary>
     /// Records a provider 429: no worker sends for this credential before <paramref name="retryAfter"/> has passed
-    /// (a later block only ever extends an earlier one). This worker honours it even if the database cannot be told.
+    /// (a later block only ever extends an earlier one). It never throws: this worker honours the block even when the
+    /// database cannot be told (or the caller gives up first), and the 429 still reaches its row.
     /// </summary>
-    public async Task BlockAsync(string identity, TimeSpan retryAfter, string reason = EarlierRetryAfter, CancellationToken cancellationToken = default)
+    public async Task BlockAsync(string identity, TimeSpan retryAfter, string reason, CancellationToken cancellationToken)
     {
         Remember(identity, new Refusal(time.GetTimestamp(), retryAfter, reason, MinCount: 1));
         // SET runs left to right: block_reason is chosen while blocked_until still holds the earlier block.
@@ -177,7 +181,7 @@ internal sealed partial class RequestBudget(
             var remaining = TimeSpan.FromMicroseconds(stored.BlockedUntilMicros - stored.NowMicros);
             if (remaining > retryAfter) Remember(identity, new Refusal(time.GetTimestamp(), remaining, stored.BlockReason, MinCount: 1));
         }
-        catch (DbException ex)
+        catch (Exception ex) when (ex is DbException or OperationCanceledException)
         {
             LogBlockNotShared(ex, identity, (int)Math.Ceiling(retryAfter.TotalSeconds));
         }
@@ -191,9 +195,6 @@ internal sealed partial class RequestBudget(
         identity.Length <= MaxKeyLength
             ? identity
             : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..40];
-
-    /// <summary>Absorbs the difference between our reserving a request and Cloudflare's counting it (the request's latency).</summary>
-    internal static readonly TimeSpan LatencyMargin = TimeSpan.FromSeconds(1);
 
     private CloudflareRateLimitedException Refuse(string identity, TimeSpan wait, string reason, int minCount)
     {

@@ -27,8 +27,7 @@ internal sealed class TokenRateLimitHandler(RequestBudget budget) : DelegatingHa
         if ((int)response.StatusCode == 429)
         {
             WorkerMetrics.RateLimited.Inc();
-            // Not the caller's token: the block must be stored even when the caller has given up meanwhile.
-            await budget.BlockAsync(credential.Identity, RetryAfterHeader.Read(response.Headers.RetryAfter), cancellationToken: CancellationToken.None);
+            await budget.BlockAsync(credential.Identity, RetryAfterHeader.Read(response.Headers.RetryAfter), RequestBudget.EarlierRetryAfter, cancellationToken);
         }
         return response;
     }
