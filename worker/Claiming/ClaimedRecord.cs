@@ -70,6 +70,7 @@ internal sealed class SiblingRow
     public string Type { get; init; } = "";
     public string Name { get; init; } = "";
     public string Value { get; init; } = "";
+    public string Status { get; init; } = "";
     public string DesiredState { get; init; } = "";
     public string? ProviderRecordId { get; init; }
 }

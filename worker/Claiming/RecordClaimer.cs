@@ -94,7 +94,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
     public async Task<ILookup<long, SiblingRow>> SiblingsAsync(IReadOnlyCollection<ClaimedRecord> records, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT id, domain_id, type, name, value, desired_state, provider_record_id
+            SELECT id, domain_id, type, name, value, status, desired_state, provider_record_id
             FROM domain_dns_records
             WHERE domain_id IN @Domains AND name IN @Names
             """;

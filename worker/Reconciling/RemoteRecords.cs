@@ -97,6 +97,10 @@ internal sealed class Claims
     public bool SharedWithPresent(string providerRecordId) =>
         sameType.Any(s => s.ProviderRecordId == providerRecordId && s.DesiredState == DesiredState.Present);
 
-    /// <summary>A row of another type at this name on its way out (a CNAME replacing an A): its delete may still be in flight.</summary>
-    public SiblingRow? Leaving => otherTypes.FirstOrDefault(s => s.DesiredState == DesiredState.Absent && s.ProviderRecordId is not null);
+    /// <summary>
+    /// A row of another type at this name on its way out (a CNAME replacing an A) whose delete is pending or in flight
+    /// at another worker. One stuck in error is not waited for: its failure is the user's to see.
+    /// </summary>
+    public SiblingRow? Leaving => otherTypes.FirstOrDefault(s => s.DesiredState == DesiredState.Absent && s.ProviderRecordId is not null
+        && s.Status is RecordStatus.Pending or RecordStatus.Running);
 }
