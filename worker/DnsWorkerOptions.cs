@@ -87,6 +87,12 @@ internal sealed class CloudflareOptions
 
     /// <summary>per_page of record lists (Cloudflare accepts up to 5,000 for DNS records).</summary>
     public int ListPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Changes per batch request: 200 on Cloudflare's Free plan, 3,500 on paid plans (a binding's batch_limit
+    /// overrides it for its zone).
+    /// </summary>
+    public int BatchLimit { get; set; } = 200;
 }
 
 /// <summary>Validates DnsWorker at start; every message names the setting and its environment variable.</summary>
@@ -129,6 +135,7 @@ internal sealed class CloudflareOptionsValidator : IValidateOptions<CloudflareOp
         if (o.TimeoutSec is < 1 or > 300) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:TimeoutSec", "1 and 300", o.TimeoutSec));
         if (o.RequestsPerWindow is < 1 or > 1_000_000) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:RequestsPerWindow", "1 and 1000000", o.RequestsPerWindow));
         if (o.WindowSec is < 1 or > 86400) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:WindowSec", "1 and 86400", o.WindowSec));
+        if (o.BatchLimit is < 1 or > 3500) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:BatchLimit", "1 and 3500", o.BatchLimit));
         if (o.ListPageSize is < 5 or > 5000) errors.Add(DnsWorkerOptionsValidator.Range("Cloudflare:ListPageSize", "5 and 5000", o.ListPageSize));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -51,6 +51,7 @@ internal static class DnsWorkerRegistration
         services.AddSingleton<RecordWriteBack>();
         services.AddSingleton<Installation>();
         services.AddSingleton<RecordReconciler>();
+        services.AddSingleton<ZoneReconciler>();
         services.AddSingleton<SyncPass>();
         services.AddHostedService<MetricsServerService>();
         services.AddHostedService<DnsWorkerService>();

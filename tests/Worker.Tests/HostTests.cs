@@ -58,7 +58,12 @@ public sealed class HostTests
         var ids = new List<long>();
         for (var i = 0; i < 6; i++) ids.Add(await h.InsertAsync("A", $"h{i}", "192.0.2.1"));
         h.Emulator.AddFault(new FaultRule { Kind = FaultKind.Latency, Method = "POST", LatencyMs = 1000 });
-        using var host = h.Host(s => s["DnsWorker:MaxParallelZones"] = "1");
+        // Three batches of two creates, one after the other: stop comes during the first.
+        using var host = h.Host(s =>
+        {
+            s["DnsWorker:MaxParallelZones"] = "1";
+            s["Cloudflare:BatchLimit"] = "2";
+        });
 
         await host.StartAsync();
         await WorkerHarness.EventuallyAsync(
@@ -70,7 +75,7 @@ public sealed class HostTests
         {
             Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'running' OR locked_by IS NOT NULL"), Is.Zero);
             Assert.That(active, Is.LessThan(6), "rows not yet started when stop came were not started");
-            Assert.That(h.Remote(), Has.Count.EqualTo(h.Requests("POST").Count), "every create sent was completed");
+            Assert.That(h.Remote(), Has.Count.EqualTo(2 * h.Requests("POST").Count), "every batch of creates sent was completed");
             Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'pending' AND attempt_count = 0"), Is.EqualTo(6 - active),
                 "released rows keep attempt_count 0: no lookup needed later");
             Assert.That(h.Remote(), Has.Count.EqualTo(active));
@@ -224,6 +229,8 @@ public sealed class HostTests
         h = await WorkerHarness.StartAsync(new EmulatorOptions { RateLimitRequests = 5, RateLimitWindow = TimeSpan.FromSeconds(2) });
         h.Settings["Cloudflare:RequestsPerWindow"] = "5";
         h.Settings["Cloudflare:WindowSec"] = "2";
+        // One change per batch request, so ten rows need ten requests.
+        h.Settings["Cloudflare:BatchLimit"] = "1";
         for (var i = 0; i < 10; i++) await h.InsertAsync("A", $"h{i}", "192.0.2.1");
 
         await WorkerHarness.EventuallyAsync(async () =>

@@ -173,7 +173,8 @@ public sealed class LifecycleTests : HarnessTest
         var after429 = h.Requests().Where(r => r.Status != 429).ToList();
         Assert.Multiple(async () =>
         {
-            Assert.That(after429, Has.Count.EqualTo(2));
+            Assert.That(after429, Has.Count.InRange(1, 2), "both creates, in one batch or two plain requests");
+            Assert.That(h.Remote(), Has.Count.EqualTo(2));
             Assert.That(after429.Min(r => r.Time), Is.GreaterThanOrEqualTo(limitedAt.AddSeconds(1.5)));
             Assert.That((await h.ExistingRowAsync(first)).RetryCount, Is.Zero);
             Assert.That(h.Remote(), Has.Count.EqualTo(2));

@@ -236,12 +236,60 @@ public sealed class ReconcilerTests
         });
     }
 
+    [Test]
+    public async Task Batch_results_are_matched_to_rows_by_their_marker_never_by_position()
+    {
+        var rows = Enumerable.Range(1, 3).Select(i => Row("A", $"h{i}", $"192.0.2.{i}", id: 100 + i)).ToList();
+        BatchBody? sent = null;
+        api.Setup(a => a.BatchAsync(ZoneId, It.IsAny<BatchBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()))
+            .Callback((string _, BatchBody body, CloudflareCredential _, CancellationToken _) => sent = body)
+            .Returns(() => Task.FromResult(Ok(new BatchResult
+            {
+                // Answered in the reverse order of the request.
+                Posts = sent!.Posts!.AsEnumerable().Reverse()
+                    .Select(p => Remote($"id-of-{p.Name}", "A", p.Name!, p.Content!, comment: p.Comment)).ToList(),
+            })));
+
+        var outcomes = await services.GetRequiredService<ZoneReconciler>().ReconcileAsync(rows, CancellationToken.None, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Select(o => o.Outcome.Kind), Has.All.EqualTo(OutcomeKind.Synced));
+            Assert.That(outcomes.Select(o => (o.Record.Id, o.Outcome.ProviderRecordId)),
+                Is.EqualTo(rows.Select(r => (r.Id, (string?)$"id-of-{r.Fqdn}"))), "each row gets the record carrying its marker");
+            Assert.That(outcomes.Select(o => o.Outcome.RemoteUncertain), Has.All.True, "created: the attempt stays counted");
+        });
+        api.Verify(a => a.BatchAsync(ZoneId, It.IsAny<BatchBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task Batch_answered_without_a_posts_marker_leaves_that_row_failed_and_uncertain()
+    {
+        var rows = Enumerable.Range(1, 2).Select(i => Row("A", $"h{i}", $"192.0.2.{i}", id: 200 + i)).ToList();
+        api.Setup(a => a.BatchAsync(ZoneId, It.IsAny<BatchBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, BatchBody body, CloudflareCredential _, CancellationToken _) => Task.FromResult(Ok(new BatchResult
+            {
+                Posts = [Remote("only", "A", body.Posts![0].Name!, body.Posts[0].Content!, comment: body.Posts[0].Comment)],
+            })));
+
+        var outcomes = await services.GetRequiredService<ZoneReconciler>().ReconcileAsync(rows, CancellationToken.None, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes[0].Outcome.Kind, Is.EqualTo(OutcomeKind.Synced));
+            Assert.That(outcomes[1].Outcome.Kind, Is.EqualTo(OutcomeKind.Failed));
+            Assert.That(outcomes[1].Outcome.Error, Does.Contain("without a record marked"));
+            Assert.That(outcomes[1].Outcome.RemoteUncertain, Is.True, "it may exist: the next attempt looks");
+            Assert.That(outcomes[1].Outcome.ProviderRecordId, Is.Null);
+        });
+    }
+
     private static ClaimedRecord Row(string type, string name, string value, bool proxied = false, int ttl = 120,
-        string? providerRecordId = null, int previousAttempts = 0, bool absent = false, bool changed = true, string? email = null)
+        string? providerRecordId = null, int previousAttempts = 0, bool absent = false, bool changed = true, string? email = null, long id = 42)
     {
         return new ClaimedRecord
         {
-            Id = 42, DomainId = 1, Type = type, Name = name, Value = value, Ttl = ttl, Proxied = proxied,
+            Id = id, DomainId = 1, Type = type, Name = name, Value = value, Ttl = ttl, Proxied = proxied,
             DesiredState = absent ? DesiredState.Absent : DesiredState.Present, ProviderRecordId = providerRecordId,
             Version = 2, SyncedVersion = providerRecordId is null ? null : changed ? 1 : 2,
             Zone = "example.com", DomainStatus = "active", ProviderZoneId = ZoneId, BindingStatus = "active", BindingProvider = "cloudflare",

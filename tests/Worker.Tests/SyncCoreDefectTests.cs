@@ -71,6 +71,8 @@ public sealed class SyncCoreDefectTests : HarnessTest
             // Shorter than the window: waiting for budget inside a request would end as a timeout.
             s["Cloudflare:TimeoutSec"] = "2";
             s["DnsWorker:LeaseSec"] = "6";
+            // One change per request, so fifteen rows need fifteen requests.
+            s["Cloudflare:BatchLimit"] = "1";
         }).GetRequiredService<SyncPass>();
         var ids = new List<long>();
         for (var i = 1; i <= 15; i++) ids.Add(await limited.InsertAsync("A", $"host{i}", $"192.0.2.{i}"));
@@ -80,6 +82,7 @@ public sealed class SyncCoreDefectTests : HarnessTest
         Assert.Multiple(() =>
         {
             Assert.That(limited.Requests("POST"), Has.Count.EqualTo(5), "the budget's five requests were sent");
+            Assert.That(limited.Remote(), Has.Count.EqualTo(5));
             Assert.That(deferred, Has.Count.EqualTo(10), "the rest wait");
             Assert.That(deferred.Select(r => r.LastError), Has.All.Contains("waiting for the request budget of this API token"));
             Assert.That(deferred.Select(r => r.AttemptCount), Has.All.Zero, "nothing was sent for them");

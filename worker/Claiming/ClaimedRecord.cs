@@ -28,6 +28,9 @@ internal sealed class ClaimedRecord
     public string? ProviderZoneId { get; init; }
     public string? BindingStatus { get; init; }
     public string? BindingProvider { get; init; }
+
+    /// <summary>The binding's changes per batch request (null: Cloudflare:BatchLimit).</summary>
+    public int? BatchLimit { get; init; }
     public long? ApiKeyId { get; init; }
     public string? ApiKeyAccount { get; init; }
     public string? ApiKeyToken { get; init; }
@@ -59,11 +62,15 @@ internal sealed class ClaimedRecord
     public bool ChangedSinceSync => SyncedVersion != Version;
 }
 
-/// <summary>A row with the same domain, type and name as a claimed one (used to keep away from others' records).</summary>
+/// <summary>A row at the same domain and name as a claimed one (used to keep away from others' records).</summary>
 internal sealed class SiblingRow
 {
     public long Id { get; init; }
+    public long DomainId { get; init; }
+    public string Type { get; init; } = "";
+    public string Name { get; init; } = "";
     public string Value { get; init; } = "";
+    public string Status { get; init; } = "";
     public string DesiredState { get; init; } = "";
     public string? ProviderRecordId { get; init; }
 }

@@ -66,7 +66,7 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
             SELECT r.id, r.domain_id, r.type, r.name, r.value, r.ttl, r.proxied, r.desired_state,
                    r.provider_record_id, r.retry_count, r.version, r.synced_version,
                    d.domain AS zone, d.status AS domain_status,
-                   p.provider_zone_id, p.status AS binding_status, p.provider AS binding_provider,
+                   p.provider_zone_id, p.status AS binding_status, p.provider AS binding_provider, p.batch_limit,
                    k.id AS api_key_id, k.account AS api_key_account, k.api_token AS api_key_token, k.status AS api_key_status
             FROM domain_dns_records r
             JOIN domains d ON d.id = r.domain_id
@@ -87,17 +87,26 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         return rows.OrderBy(r => order[r.Id]).ToList();
     }
 
-    /// <summary>Rows of the same domain, type and name as <paramref name="record"/> (other than itself).</summary>
-    public async Task<IReadOnlyList<SiblingRow>> SiblingsAsync(ClaimedRecord record, CancellationToken cancellationToken)
+    /// <summary>
+    /// The other rows at the names of <paramref name="records"/> (any type, same domain), per record id: whose remote
+    /// records are off limits, and which of them are on their way out.
+    /// </summary>
+    public async Task<ILookup<long, SiblingRow>> SiblingsAsync(IReadOnlyCollection<ClaimedRecord> records, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT id, value, desired_state, provider_record_id
+            SELECT id, domain_id, type, name, value, status, desired_state, provider_record_id
             FROM domain_dns_records
-            WHERE domain_id = @DomainId AND name = @Name AND type = @Type AND id <> @Id
+            WHERE domain_id IN @Domains AND name IN @Names
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<SiblingRow>(new CommandDefinition(
-            sql, new { record.DomainId, record.Name, record.Type, record.Id }, cancellationToken: cancellationToken))).ToList();
+        var rows = (await connection.QueryAsync<SiblingRow>(new CommandDefinition(sql, new
+        {
+            Domains = records.Select(r => r.DomainId).Distinct().ToArray(),
+            Names = records.Select(r => r.Name).Distinct().ToArray(),
+        }, cancellationToken: cancellationToken))).ToList();
+        return records
+            .SelectMany(r => rows.Where(s => s.Id != r.Id && s.DomainId == r.DomainId && s.Name == r.Name).Select(s => (r.Id, s)))
+            .ToLookup(x => x.Id, x => x.s);
     }
 
     /// <summary>Rows per status and the age of the oldest due row, for the metrics.</summary>

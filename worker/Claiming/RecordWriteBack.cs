@@ -20,8 +20,47 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
 {
     private string Instance => options.Value.InstanceId;
 
+    /// <summary>
+    /// Writes a zone's outcomes in one transaction, each still conditional on its own lease and version. Not
+    /// cancellable: an outcome the provider already has must reach its row.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteBack>> WriteAsync(IReadOnlyList<(ClaimedRecord Record, Reconciling.RecordOutcome Outcome)> outcomes)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+        var session = new Session(connection, transaction);
+        var written = new List<WriteBack>(outcomes.Count);
+        foreach (var (record, outcome) in outcomes)
+        {
+            written.Add(outcome.Kind switch
+            {
+                Reconciling.OutcomeKind.Synced => await MarkActiveAsync(session, record, outcome.ProviderRecordId!),
+                Reconciling.OutcomeKind.Removed => await RemoveAsync(session, record),
+                Reconciling.OutcomeKind.Failed => await MarkFailedAsync(session, record, outcome.ProviderRecordId, outcome.Error!, outcome.RemoteUncertain),
+                Reconciling.OutcomeKind.Deferred => await DeferAsync(session, record, outcome.ProviderRecordId, outcome.RetryAfter, outcome.Error!, outcome.RemoteUncertain),
+                _ => await ReleaseAsync(session, record, outcome.ProviderRecordId, outcome.RemoteUncertain),
+            });
+        }
+        await transaction.CommitAsync(CancellationToken.None);
+        return written;
+    }
+
+    /// <summary>A failure outside any provider answer (the zone's write-back failed, a bug), written on its own connection.</summary>
+    public async Task<WriteBack> MarkFailedAsync(ClaimedRecord record, string? providerRecordId, string error, bool remoteUncertain)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        return await MarkFailedAsync(new Session(connection, null), record, providerRecordId, error, remoteUncertain);
+    }
+
+    /// <summary>Gives an unstarted row back, on its own connection.</summary>
+    public async Task<WriteBack> ReleaseAsync(ClaimedRecord record)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        return await ReleaseAsync(new Session(connection, null), record, record.ProviderRecordId, remoteUncertain: false);
+    }
+
     /// <summary>The present row is in sync with <paramref name="providerRecordId"/> at its claimed version.</summary>
-    public async Task<WriteBack> MarkActiveAsync(ClaimedRecord record, string providerRecordId, CancellationToken cancellationToken)
+    private async Task<WriteBack> MarkActiveAsync(Session session, ClaimedRecord record, string providerRecordId)
     {
         const string sql = """
             UPDATE domain_dns_records
@@ -30,26 +69,26 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
                 locked_by = NULL, locked_until = NULL, last_synced_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6)
             WHERE id = @Id AND locked_by = @Instance AND version = @Version
             """;
-        if (await ExecuteAsync(sql, new { Pid = providerRecordId, record.Id, Instance, record.Version }, cancellationToken) == 1)
+        if (await session.ExecuteAsync(sql, new { Pid = providerRecordId, record.Id, Instance, record.Version }) == 1)
             return WriteBack.Applied;
-        return await SupersedeAsync(record, providerRecordId, null, remoteUncertain: false, cancellationToken);
+        return await SupersedeAsync(session, record, providerRecordId, null, remoteUncertain: false);
     }
 
     /// <summary>The absent row's remote record is gone: the row is deleted.</summary>
-    public async Task<WriteBack> RemoveAsync(ClaimedRecord record, CancellationToken cancellationToken)
+    private async Task<WriteBack> RemoveAsync(Session session, ClaimedRecord record)
     {
         const string sql = "DELETE FROM domain_dns_records WHERE id = @Id AND locked_by = @Instance AND version = @Version";
-        if (await ExecuteAsync(sql, new { record.Id, Instance, record.Version }, cancellationToken) == 1)
+        if (await session.ExecuteAsync(sql, new { record.Id, Instance, record.Version }) == 1)
             return WriteBack.Applied;
-        return await SupersedeAsync(record, null, null, remoteUncertain: false, cancellationToken);
+        return await SupersedeAsync(session, record, null, null, remoteUncertain: false);
     }
 
     /// <summary>
     /// A failure: error, retry_count + 1 and the seed's backoff (<see cref="RetryPolicy.Backoff"/>, with
     /// DnsWorker:RetryBaseSec and RetryMaxSec); no automatic retry after <see cref="RetryPolicy.MaxAttempts"/>.
     /// </summary>
-    public async Task<WriteBack> MarkFailedAsync(
-        ClaimedRecord record, string? providerRecordId, string error, bool remoteUncertain, CancellationToken cancellationToken)
+    private async Task<WriteBack> MarkFailedAsync(
+        Session session, ClaimedRecord record, string? providerRecordId, string error, bool remoteUncertain)
     {
         // next_retry_at comes before retry_count: MySQL applies SET left to right, so it still sees the old count.
         const string sql = """
@@ -68,16 +107,16 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
             BackoffSec = (int)RetryPolicy.Backoff(record.RetryCount + 1, o.RetryBaseSec, o.RetryMaxSec).TotalSeconds,
             record.Id, Instance, record.Version, Uncount = Uncount(remoteUncertain),
         };
-        if (await ExecuteAsync(sql, parameters, cancellationToken) == 1) return WriteBack.Applied;
-        return await SupersedeAsync(record, providerRecordId, error, remoteUncertain, cancellationToken);
+        if (await session.ExecuteAsync(sql, parameters) == 1) return WriteBack.Applied;
+        return await SupersedeAsync(session, record, providerRecordId, error, remoteUncertain);
     }
 
     /// <summary>
     /// Not the record's fault (a 429, a spent request budget, an inactive domain, binding or key): pending again
     /// after <paramref name="wait"/>, retry_count unchanged, last_error says what it waits for.
     /// </summary>
-    public async Task<WriteBack> DeferAsync(
-        ClaimedRecord record, string? providerRecordId, TimeSpan wait, string reason, bool remoteUncertain, CancellationToken cancellationToken)
+    private async Task<WriteBack> DeferAsync(
+        Session session, ClaimedRecord record, string? providerRecordId, TimeSpan wait, string reason, bool remoteUncertain)
     {
         const string sql = """
             UPDATE domain_dns_records
@@ -92,15 +131,15 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
             Pid = providerRecordId, Error = RetryPolicy.TruncateError(reason),
             WaitMicroseconds = (long)(wait.TotalMilliseconds * 1000), record.Id, Instance, Uncount = Uncount(remoteUncertain),
         };
-        return await ExecuteAsync(sql, parameters, cancellationToken) == 1 ? WriteBack.Applied : WriteBack.LeaseLost;
+        return await session.ExecuteAsync(sql, parameters) == 1 ? WriteBack.Applied : WriteBack.LeaseLost;
     }
 
     /// <summary>
     /// Gives the row back without an outcome (shutdown, or too little lease left for another provider call). It is
     /// due again at once, except a row claimed from error whose intent is unchanged: that keeps its retry schedule.
     /// </summary>
-    public async Task<WriteBack> ReleaseAsync(
-        ClaimedRecord record, string? providerRecordId, bool remoteUncertain, CancellationToken cancellationToken)
+    private async Task<WriteBack> ReleaseAsync(
+        Session session, ClaimedRecord record, string? providerRecordId, bool remoteUncertain)
     {
         const string sql = """
             UPDATE domain_dns_records
@@ -114,12 +153,12 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
             FromError = record.PreviousStatus == RecordStatus.Error, record.Version, Pid = providerRecordId,
             Uncount = Uncount(remoteUncertain), record.Id, Instance,
         };
-        return await ExecuteAsync(sql, parameters, cancellationToken) == 1 ? WriteBack.Applied : WriteBack.LeaseLost;
+        return await session.ExecuteAsync(sql, parameters) == 1 ? WriteBack.Applied : WriteBack.LeaseLost;
     }
 
     /// <summary>The intent changed while we worked: the new intent wins (pending), keeping what now exists remotely.</summary>
     private async Task<WriteBack> SupersedeAsync(
-        ClaimedRecord record, string? providerRecordId, string? error, bool remoteUncertain, CancellationToken cancellationToken)
+        Session session, ClaimedRecord record, string? providerRecordId, string? error, bool remoteUncertain)
     {
         const string sql = """
             UPDATE domain_dns_records
@@ -133,15 +172,15 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
             Pid = providerRecordId, Error = error is null ? null : RetryPolicy.TruncateError(error),
             Uncount = Uncount(remoteUncertain), record.Id, Instance,
         };
-        return await ExecuteAsync(sql, parameters, cancellationToken) == 1 ? WriteBack.Superseded : WriteBack.LeaseLost;
+        return await session.ExecuteAsync(sql, parameters) == 1 ? WriteBack.Superseded : WriteBack.LeaseLost;
     }
 
     private static int Uncount(bool remoteUncertain) => remoteUncertain ? 0 : 1;
 
-    private async Task<int> ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    private sealed record Session(MySqlConnection Connection, MySqlTransaction? Transaction)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        public Task<int> ExecuteAsync(string sql, object parameters) =>
+            Connection.ExecuteAsync(new CommandDefinition(sql, parameters, Transaction));
     }
 }
 

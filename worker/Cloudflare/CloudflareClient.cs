@@ -13,6 +13,7 @@ namespace DnsSync.Worker.Cloudflare;
 internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOptions> options)
 {
     private const int MaxPages = 10_000;
+    private const int ZonePageSize = 5000;
 
     /// <summary>Every record of <paramref name="type"/> (any type when null) named exactly <paramref name="fqdn"/>, all pages.</summary>
     public async Task<List<CloudflareDnsRecord>> ListAsync(
@@ -36,6 +37,27 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
         }
         return all;
     }
+
+    /// <summary>Every record of the zone: ⌈records / 5,000⌉ requests (Cloudflare's largest per_page for DNS records).</summary>
+    public async Task<List<CloudflareDnsRecord>> ListZoneAsync(CloudflareCredential credential, string zoneId, CancellationToken cancellationToken)
+    {
+        var all = new List<CloudflareDnsRecord>();
+        for (var page = 1; page <= MaxPages; page++)
+        {
+            var query = new RecordListQuery { Page = page, PerPage = ZonePageSize };
+            var envelope = await SendAsync(() => api.ListRecordsAsync(zoneId, query, credential, cancellationToken), cancellationToken);
+            var result = envelope.Result ?? [];
+            all.AddRange(result);
+            var morePages = envelope.ResultInfo?.TotalPages is { } totalPages ? page < totalPages : result.Count >= ZonePageSize;
+            if (result.Count == 0 || !morePages) break;
+        }
+        return all;
+    }
+
+    /// <summary>One batch request; a refusal applies nothing (all or nothing), so it throws like any other call.</summary>
+    public async Task<BatchResult> BatchAsync(CloudflareCredential credential, string zoneId, BatchBody body, CancellationToken cancellationToken) =>
+        (await SendAsync(() => api.BatchAsync(zoneId, body, credential, cancellationToken), cancellationToken)).Result
+        ?? throw MissingResult("batch");
 
     private static bool Matches(CloudflareDnsRecord record, string? type, string fqdn) =>
         (type is null || string.Equals(record.Type, type, StringComparison.OrdinalIgnoreCase))

@@ -21,6 +21,9 @@ internal sealed record CloudflareError(int HttpStatus, int? Code, string Message
     /// <summary>81057/81058: the record is already there (ours, from an attempt whose answer was lost).</summary>
     public bool IsAlreadyExists => Codes.Contains(81057) || Codes.Contains(81058);
 
+    /// <summary>A 4xx: Cloudflare refused the request whole and applied nothing (a 2xx without a usable body may have applied).</summary>
+    public bool IsRefusal => HttpStatus is >= 400 and < 500;
+
     /// <summary>81053/81054: a different record at the name excludes this one (CNAME rules).</summary>
     public bool IsNameConflict => Codes.Contains(81053) || Codes.Contains(81054);
 

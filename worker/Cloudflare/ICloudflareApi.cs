@@ -36,6 +36,12 @@ internal interface ICloudflareApi
         string zoneId, string recordId, [Body] RecordBody body,
         [Property(CloudflareCredential.RequestProperty)] CloudflareCredential credential, CancellationToken cancellationToken);
 
+    /// <summary>Up to the plan's batch limit of changes, all or nothing, applied deletes → patches → puts → posts.</summary>
+    [Post("/zones/{zoneId}/dns_records/batch")]
+    Task<IApiResponse<CloudflareEnvelope<BatchResult>>> BatchAsync(
+        string zoneId, [Body] BatchBody body,
+        [Property(CloudflareCredential.RequestProperty)] CloudflareCredential credential, CancellationToken cancellationToken);
+
     [Delete("/zones/{zoneId}/dns_records/{recordId}")]
     Task<IApiResponse<CloudflareEnvelope<DeletedRecord>>> DeleteRecordAsync(
         string zoneId, string recordId,
@@ -103,6 +109,9 @@ internal sealed class CloudflareDnsRecord
 /// <summary>Body of create, patch and put; null members are not sent (a PATCH changes only what it names).</summary>
 internal sealed class RecordBody
 {
+    /// <summary>Only in a batch's patches and deletes: which record.</summary>
+    [JsonPropertyName("id")] public string? Id { get; init; }
+
     [JsonPropertyName("type")] public string? Type { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("content")] public string? Content { get; init; }
@@ -114,4 +123,21 @@ internal sealed class RecordBody
 internal sealed class DeletedRecord
 {
     [JsonPropertyName("id")] public string? Id { get; init; }
+}
+
+/// <summary>Body of <c>POST /zones/{id}/dns_records/batch</c>.</summary>
+internal sealed class BatchBody
+{
+    [JsonPropertyName("deletes")] public List<RecordBody>? Deletes { get; init; }
+    [JsonPropertyName("patches")] public List<RecordBody>? Patches { get; init; }
+    [JsonPropertyName("posts")] public List<RecordBody>? Posts { get; init; }
+}
+
+/// <summary>A batch's result: the records each list touched (posts carry the comment we sent, our ownership marker).</summary>
+internal sealed class BatchResult
+{
+    [JsonPropertyName("deletes")] public List<CloudflareDnsRecord>? Deletes { get; init; }
+    [JsonPropertyName("patches")] public List<CloudflareDnsRecord>? Patches { get; init; }
+    [JsonPropertyName("puts")] public List<CloudflareDnsRecord>? Puts { get; init; }
+    [JsonPropertyName("posts")] public List<CloudflareDnsRecord>? Posts { get; init; }
 }

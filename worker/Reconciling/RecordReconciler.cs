@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace DnsSync.Worker.Reconciling;
 
 /// <summary>
-/// Decides and performs what one claimed row needs at Cloudflare. Rules that keep records from being lost or
-/// duplicated:
+/// Decides and performs what one claimed row needs at Cloudflare with single requests. Rules that keep records from
+/// being lost or duplicated:
 /// <list type="bullet">
 /// <item>A first create is exactly one POST. When an earlier claim may have reached the provider without its
 /// answer being saved (no provider_record_id, attempt_count &gt; 0), the record is looked up first.</item>
@@ -16,6 +16,7 @@ namespace DnsSync.Worker.Reconciling;
 /// is never adopted, changed or deleted.</item>
 /// <item>A value change patches the record in place by id; it never creates a second one.</item>
 /// </list>
+/// <see cref="ZoneReconciler"/> batches the changes of many rows and hands a row here when it needs its own lookups.
 /// </summary>
 internal sealed class RecordReconciler(
     CloudflareClient cloudflare,
@@ -26,35 +27,61 @@ internal sealed class RecordReconciler(
     IOptions<DnsWorkerOptions> workerOptions,
     TimeProvider time)
 {
+    /// <summary>
+    /// What the row needs when that is known without asking the provider: removal of an absent row that never reached
+    /// it, a no-op for a row in sync, a wait for an inactive target, a failure for an unusable one. Null: ask the provider.
+    /// </summary>
+    public RecordOutcome? DecideWithoutProvider(ClaimedRecord record)
+    {
+        if (!record.IsPresent && record.ProviderRecordId is null && record.PreviousAttemptCount == 0)
+        {
+            // attempt_count is raised in the claim transaction before any provider call, so zero proves
+            // no request was ever sent for this row: nothing can exist remotely.
+            return new RecordOutcome { Kind = OutcomeKind.Removed, Action = "remove" };
+        }
+        if (InactiveTarget(record) is { } waitingFor)
+        {
+            // Not the record's fault: no retry is spent, and the row resumes once the target is active again.
+            return new RecordOutcome
+            {
+                Kind = OutcomeKind.Deferred, Action = record.PlannedAction, ProviderRecordId = record.ProviderRecordId,
+                Error = $"waiting: {waitingFor}", RetryAfter = TimeSpan.FromSeconds(workerOptions.Value.TargetRecheckSec),
+            };
+        }
+        if (UnusableTarget(record) is { } unusable)
+            return new RecordOutcome { Kind = OutcomeKind.Failed, Action = record.PlannedAction, ProviderRecordId = record.ProviderRecordId, Error = unusable };
+        if (record.IsPresent && record.ProviderRecordId is { } pid && !record.ChangedSinceSync)
+        {
+            // Claimed again without a change of intent (lease takeover after a successful write, say):
+            // the record was in sync when last written; proxied TTL 1 is not a reason to touch it.
+            return new RecordOutcome { Kind = OutcomeKind.Synced, Action = "noop", ProviderRecordId = pid };
+        }
+        return null;
+    }
+
+    /// <summary>The zone and the decrypted credential of a row whose target is usable (<see cref="DecideWithoutProvider"/> was null).</summary>
+    public (string ZoneId, CloudflareCredential Credential) Target(ClaimedRecord record) =>
+        (record.ProviderZoneId!, credentials.Get(record.ApiKeyId!.Value, record.ApiKeyToken!, record.ApiKeyAccount));
+
+    public async Task<Ownership> OwnershipAsync(ClaimedRecord record, CancellationToken cancellationToken) =>
+        new(record, await installation.IdAsync(cancellationToken));
+
+    /// <summary>Reconciles one row with single requests.</summary>
     /// <param name="record">A row this instance holds the lease on.</param>
     /// <param name="cancellationToken">Cancelled when the row must be given up (shutdown deadline): it is then released.</param>
-    public async Task<RecordOutcome> ReconcileAsync(ClaimedRecord record, CancellationToken cancellationToken)
+    /// <param name="lookupFirst">Look the record up before anything else (a batch found it already there, or gone).</param>
+    public async Task<RecordOutcome> ReconcileAsync(ClaimedRecord record, CancellationToken cancellationToken, bool lookupFirst = false)
     {
+        if (DecideWithoutProvider(record) is { } decided) return decided;
         var attempt = new Attempt(record.ProviderRecordId) { Action = record.PlannedAction };
         try
         {
-            if (!record.IsPresent && record.ProviderRecordId is null && record.PreviousAttemptCount == 0)
-            {
-                // attempt_count is raised in the claim transaction before any provider call, so zero proves
-                // no request was ever sent for this row: nothing can exist remotely.
-                return attempt.Outcome(OutcomeKind.Removed, "remove");
-            }
-
-            if (InactiveTarget(record) is { } waitingFor)
-            {
-                // Not the record's fault: no retry is spent, and the row resumes once the target is active again.
-                return attempt.Outcome(OutcomeKind.Deferred, attempt.Action, error: $"waiting: {waitingFor}")
-                    with { RetryAfter = TimeSpan.FromSeconds(workerOptions.Value.TargetRecheckSec) };
-            }
             var (zoneId, credential) = Target(record);
-            var ours = new Ownership(record, await installation.IdAsync(cancellationToken));
+            var ours = await OwnershipAsync(record, cancellationToken);
+            var claims = Claims.For(record, await claimer.SiblingsAsync([record], cancellationToken));
             return record.IsPresent
-                ? await ReconcilePresentAsync(record, ours, zoneId, credential, attempt, cancellationToken)
-                : await ReconcileAbsentAsync(record, ours, zoneId, credential, attempt, cancellationToken);
-        }
-        catch (TargetException ex)
-        {
-            return attempt.Outcome(OutcomeKind.Failed, attempt.Action, error: ex.Message);
+                ? await ReconcilePresentAsync(record, ours, claims, zoneId, credential, attempt, lookupFirst, cancellationToken)
+                : await ReconcileAbsentAsync(record, ours, claims, zoneId, credential, attempt, cancellationToken);
         }
         catch (CloudflareException ex)
         {
@@ -78,47 +105,41 @@ internal sealed class RecordReconciler(
         }
     }
 
-    private async Task<RecordOutcome> ReconcilePresentAsync(
-        ClaimedRecord record, Ownership ours, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
+    /// <summary>A call may take the whole timeout; without that much lease left, another instance could take the row mid-call.</summary>
+    public void EnsureLease(ClaimedRecord record)
+    {
+        var needed = TimeSpan.FromSeconds(cloudflareOptions.Value.TimeoutSec + 2);
+        if (record.LeaseDeadline - time.GetUtcNow() < needed) throw new LeaseExpiringException();
+    }
+
+    private async Task<RecordOutcome> ReconcilePresentAsync(ClaimedRecord record, Ownership ours, Claims claims,
+        string zoneId, CloudflareCredential credential, Attempt attempt, bool lookupFirst, CancellationToken ct)
     {
         var mayExist = record.MayExistRemotely;
-        if (record.ProviderRecordId is { } pid)
+        if (record.ProviderRecordId is { } pid && !lookupFirst)
         {
-            if (!record.ChangedSinceSync)
-            {
-                // Claimed again without a change of intent (lease takeover after a successful write, say):
-                // the record was in sync when last written; proxied TTL 1 is not a reason to touch it.
-                return attempt.Outcome(OutcomeKind.Synced, "noop", pid);
-            }
             attempt.Action = "update";
             try
             {
-                var patched = await CallAsync(record, attempt, () => cloudflare.PatchAsync(credential, zoneId, pid, DesiredFields(record), ct));
+                var patched = await CallAsync(record, attempt, () => cloudflare.PatchAsync(credential, zoneId, pid, RemoteRecords.DesiredFields(record), ct));
                 return attempt.Outcome(OutcomeKind.Synced, "update", patched.Id);
             }
             catch (CloudflareException ex) when (ex.Error.IsNotFound)
             {
                 // Deleted behind our back: create it anew, looking first in case an earlier attempt already did.
-                attempt.ProviderRecordId = null;
                 mayExist = true;
             }
         }
+        if (lookupFirst) mayExist = true;
+        attempt.ProviderRecordId = null;
 
         attempt.Action = "create";
-        if (mayExist && await FindOwnAsync(record, ours, zoneId, credential, attempt, ct) is { } found)
+        if (mayExist && await FindOwnAsync(record, ours, claims, zoneId, credential, attempt, ct) is { } found)
             return found;
 
         try
         {
-            var created = await CallAsync(record, attempt, () => cloudflare.CreateAsync(credential, zoneId, new RecordBody
-            {
-                Type = record.Type,
-                Name = record.Fqdn,
-                Content = record.Value,
-                Ttl = record.Proxied ? RecordRules.AutomaticTtl : record.Ttl,
-                Proxied = record.Proxied,
-                Comment = ours.Marker,
-            }, ct), creates: true);
+            var created = await CallAsync(record, attempt, () => cloudflare.CreateAsync(credential, zoneId, RemoteRecords.NewRecord(record, ours), ct), creates: true);
             attempt.ProviderRecordId = created.Id;
             return attempt.Outcome(OutcomeKind.Synced, "create", created.Id);
         }
@@ -126,7 +147,7 @@ internal sealed class RecordReconciler(
         {
             // Ours from an attempt whose answer was lost, or an identical record made by hand: adopt it.
             attempt.Action = "adopt";
-            if (await FindOwnAsync(record, ours, zoneId, credential, attempt, ct) is { } adopted)
+            if (await FindOwnAsync(record, ours, claims, zoneId, credential, attempt, ct) is { } adopted)
                 return adopted;
             var owner = attempt.Blocking is { } blocking ? $" (comment '{blocking.Comment}')" : "";
             return attempt.Outcome(OutcomeKind.Failed, "create",
@@ -134,6 +155,13 @@ internal sealed class RecordReconciler(
         }
         catch (CloudflareException ex) when (ex.Error.IsNameConflict)
         {
+            if (claims.Leaving is { } leaving)
+            {
+                // A CNAME replacing an A (or the reverse) whose delete another worker has not sent yet: not a failure.
+                return attempt.Outcome(OutcomeKind.Deferred, "create",
+                    error: $"waiting: the {leaving.Type} record of row {leaving.Id} at this name is being deleted ({ex.Error})")
+                    with { RetryAfter = LeavingWait };
+            }
             var conflicts = await CallAsync(record, attempt, () => cloudflare.ListAsync(credential, zoneId, null, record.Fqdn, ct));
             var blocking = conflicts.Where(c => record.Type == "CNAME"
                     ? c.Type is "A" or "AAAA" or "CNAME"
@@ -144,21 +172,18 @@ internal sealed class RecordReconciler(
         }
     }
 
+    /// <summary>How long a create waits for the delete of the record it replaces at its name (another worker's row).</summary>
+    private static readonly TimeSpan LeavingWait = TimeSpan.FromSeconds(2);
+
     /// <summary>
-    /// Looks the row's record up by type and name. Keeps the first remote record marked as ours (else an unmarked one
-    /// with our content that no other row references), deletes further copies marked as ours, and patches the kept
-    /// one if its content, TTL or proxied differ. Returns null when there is nothing to adopt.
+    /// Looks the row's record up by type and name and keeps its own (<see cref="RemoteRecords.ForPresent"/>): deletes
+    /// further copies marked as ours and patches the kept one if it differs. Null when there is nothing to adopt.
     /// </summary>
-    private async Task<RecordOutcome?> FindOwnAsync(
-        ClaimedRecord record, Ownership ours, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
+    private async Task<RecordOutcome?> FindOwnAsync(ClaimedRecord record, Ownership ours, Claims claims,
+        string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
     {
         var remote = await CallAsync(record, attempt, () => cloudflare.ListAsync(credential, zoneId, record.Type, record.Fqdn, ct));
-        var claims = await Claims.ReadAsync(claimer, record, ct);
-        var free = remote.Where(r => !claims.IsReferencedByOther(r)).ToList();
-        var mine = free.Where(ours.Owns).ToList();
-        var keep = mine.FirstOrDefault(r => RecordRules.ContentEquals(record.Type, record.Value, r.Content))
-            ?? mine.FirstOrDefault()
-            ?? free.FirstOrDefault(r => !OwnershipMarker.IsMarked(r.Comment) && RecordRules.ContentEquals(record.Type, record.Value, r.Content));
+        var (keep, extras) = RemoteRecords.ForPresent(record, ours, remote, claims);
         if (keep is null)
         {
             attempt.Blocking = remote.FirstOrDefault(r => RecordRules.ContentEquals(record.Type, record.Value, r.Content));
@@ -168,27 +193,25 @@ internal sealed class RecordReconciler(
         // Until every extra copy is gone the kept id is not saved: a cleanup cut short (a failure, a 429, the lease)
         // leaves the row without an id and uncertain, so its next attempt lists again and finishes the job.
         attempt.RemoteUncertain = true;
-        foreach (var extra in mine.Where(r => r.Id != keep.Id))
+        foreach (var extra in extras)
             await CallAsync(record, attempt, () => cloudflare.DeleteAsync(credential, zoneId, extra.Id, ct));
         attempt.ProviderRecordId = keep.Id;
 
-        if (Matches(record, keep))
+        if (RemoteRecords.Matches(record, keep))
             return attempt.Outcome(OutcomeKind.Synced, "adopt", keep.Id);
         // Ours but stale (a crash between create and write-back, then a value change): update it in place.
-        var patched = await CallAsync(record, attempt, () => cloudflare.PatchAsync(credential, zoneId, keep.Id, DesiredFields(record), ct));
+        var patched = await CallAsync(record, attempt, () => cloudflare.PatchAsync(credential, zoneId, keep.Id, RemoteRecords.DesiredFields(record), ct));
         return attempt.Outcome(OutcomeKind.Synced, "update", patched.Id);
     }
 
-    private async Task<RecordOutcome> ReconcileAbsentAsync(
-        ClaimedRecord record, Ownership ours, string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
+    private async Task<RecordOutcome> ReconcileAbsentAsync(ClaimedRecord record, Ownership ours, Claims claims,
+        string zoneId, CloudflareCredential credential, Attempt attempt, CancellationToken ct)
     {
         attempt.Action = "delete";
         if (record.ProviderRecordId is { } pid)
         {
             // A present row that points at the same remote record (data imported from the seed, say) still needs it.
-            var sharedWith = await claimer.SiblingsAsync(record, ct);
-            if (sharedWith.Any(s => s.ProviderRecordId == pid && s.DesiredState == DesiredState.Present))
-                return attempt.Outcome(OutcomeKind.Removed, "remove");
+            if (claims.SharedWithPresent(pid)) return attempt.Outcome(OutcomeKind.Removed, "remove");
             await CallAsync(record, attempt, () => cloudflare.DeleteAsync(credential, zoneId, pid, ct));
             attempt.ProviderRecordId = null;
             return attempt.Outcome(OutcomeKind.Removed, "delete");
@@ -197,29 +220,12 @@ internal sealed class RecordReconciler(
         // An earlier claim may have created the record without saving its id: find and delete what is ours. Until all
         // are gone the row stays uncertain, so a deletion cut short lists again next time rather than forgetting the rest.
         var remote = await CallAsync(record, attempt, () => cloudflare.ListAsync(credential, zoneId, record.Type, record.Fqdn, ct));
-        var claims = await Claims.ReadAsync(claimer, record, ct);
-        var doomed = remote.Where(r => !claims.IsReferencedByOther(r)
-            && (ours.Owns(r)
-                || (!OwnershipMarker.IsMarked(r.Comment) && RecordRules.ContentEquals(record.Type, record.Value, r.Content)
-                    && !claims.PresentWithValue(record.Type, r.Content))))
-            .ToList();
+        var doomed = RemoteRecords.Doomed(record, ours, remote, claims);
         attempt.RemoteUncertain = doomed.Count > 0;
         foreach (var victim in doomed)
             await CallAsync(record, attempt, () => cloudflare.DeleteAsync(credential, zoneId, victim.Id, ct));
         return attempt.Outcome(OutcomeKind.Removed, doomed.Count > 0 ? "delete" : "remove");
     }
-
-    private static bool Matches(ClaimedRecord record, CloudflareDnsRecord remote) =>
-        RecordRules.ContentEquals(record.Type, record.Value, remote.Content)
-        && remote.Proxied == record.Proxied
-        && RecordRules.TtlEquals(record.Proxied, record.Ttl, remote.Ttl);
-
-    private static RecordBody DesiredFields(ClaimedRecord record) => new()
-    {
-        Content = record.Value,
-        Ttl = record.Proxied ? RecordRules.AutomaticTtl : record.Ttl,
-        Proxied = record.Proxied,
-    };
 
     /// <summary>What an inactive or missing target is (the row waits for it), or null when the row can be synced.</summary>
     private static string? InactiveTarget(ClaimedRecord record)
@@ -232,17 +238,19 @@ internal sealed class RecordReconciler(
         return null;
     }
 
-    private (string ZoneId, CloudflareCredential Credential) Target(ClaimedRecord record)
+    /// <summary>Why the row cannot be synced until a person acts (unsupported provider, undecryptable token), or null.</summary>
+    private string? UnusableTarget(ClaimedRecord record)
     {
         if (!string.Equals(record.BindingProvider, "cloudflare", StringComparison.OrdinalIgnoreCase))
-            throw new TargetException($"provider '{record.BindingProvider}' of domain {record.Zone} is not supported");
+            return $"provider '{record.BindingProvider}' of domain {record.Zone} is not supported";
         try
         {
-            return (record.ProviderZoneId!, credentials.Get(record.ApiKeyId!.Value, record.ApiKeyToken!, record.ApiKeyAccount));
+            credentials.Get(record.ApiKeyId!.Value, record.ApiKeyToken!, record.ApiKeyAccount);
+            return null;
         }
         catch (InvalidOperationException ex)
         {
-            throw new TargetException(ex.Message);
+            return ex.Message;
         }
     }
 
@@ -264,7 +272,7 @@ internal sealed class RecordReconciler(
         catch (CloudflareException ex)
         {
             attempt.ProviderStatus = ex.Error.HttpStatus;
-            attempt.RemoteUncertain |= creates && ex.Error.HttpStatus is not (>= 400 and < 500);
+            attempt.RemoteUncertain |= creates && !ex.Error.IsRefusal;
             throw;
         }
         catch (CloudflareRateLimitedException ex)
@@ -283,33 +291,6 @@ internal sealed class RecordReconciler(
 
     private async Task CallAsync(ClaimedRecord record, Attempt attempt, Func<Task> call) =>
         await CallAsync(record, attempt, async () => { await call(); return true; });
-
-    /// <summary>A call may take the whole timeout; without that much lease left, another instance could take the row mid-call.</summary>
-    private void EnsureLease(ClaimedRecord record)
-    {
-        var needed = TimeSpan.FromSeconds(cloudflareOptions.Value.TimeoutSec + 2);
-        if (record.LeaseDeadline - time.GetUtcNow() < needed) throw new LeaseExpiringException();
-    }
-
-    /// <summary>Which remote records are this row's own: marked with its marker (or the first release's form of it).</summary>
-    private sealed class Ownership(ClaimedRecord record, string installation)
-    {
-        public string Marker { get; } = OwnershipMarker.For(installation, record.Id);
-
-        public bool Owns(CloudflareDnsRecord remote) => OwnershipMarker.IsOwnedBy(remote.Comment, installation, record.Id);
-    }
-
-    /// <summary>The rows that share the record's type and name: remote records they point at are off limits.</summary>
-    private sealed class Claims(IReadOnlyList<SiblingRow> siblings)
-    {
-        public static async Task<Claims> ReadAsync(RecordClaimer claimer, ClaimedRecord record, CancellationToken ct) =>
-            new(await claimer.SiblingsAsync(record, ct));
-
-        public bool IsReferencedByOther(CloudflareDnsRecord remote) => siblings.Any(s => s.ProviderRecordId == remote.Id);
-
-        public bool PresentWithValue(string type, string content) =>
-            siblings.Any(s => s.DesiredState == DesiredState.Present && RecordRules.ContentEquals(type, s.Value, content));
-    }
 
     private sealed class Attempt(string? providerRecordId)
     {
@@ -331,8 +312,6 @@ internal sealed class RecordReconciler(
             RemoteUncertain = RemoteUncertain,
         };
     }
-
-    private sealed class TargetException(string message) : Exception(message);
 }
 
 /// <summary>Too little lease left for another provider call: the row is released instead.</summary>

@@ -6,14 +6,14 @@ using Microsoft.Extensions.Options;
 namespace DnsSync.Worker.Reconciling;
 
 /// <summary>
-/// One pass: claim a batch, reconcile it zone by zone (zones in parallel, bounded by MaxParallelZones; within a
-/// zone deletions first, so a CNAME can replace an A at the same name), and write every outcome back.
+/// One pass: claim a batch, reconcile it zone by zone (<see cref="ZoneReconciler"/>; zones in parallel, bounded by
+/// MaxParallelZones), and write each zone's outcomes back in one transaction.
 /// </summary>
 internal sealed partial class SyncPass(
-    RecordClaimer claimer, RecordWriteBack writeBack, RecordReconciler reconciler, IOptions<DnsWorkerOptions> options, ILogger<SyncPass> logger)
+    RecordClaimer claimer, RecordWriteBack writeBack, ZoneReconciler zones, IOptions<DnsWorkerOptions> options, ILogger<SyncPass> logger)
 {
-    /// <param name="stopping">Once cancelled, no further row is started; claimed rows not yet started are released.</param>
-    /// <param name="abort">Once cancelled, rows in flight are given up and released.</param>
+    /// <param name="stopping">Once cancelled, no further request is started; claimed rows not yet sent are released.</param>
+    /// <param name="abort">Once cancelled, requests in flight are given up and their rows released.</param>
     /// <returns>How many rows were claimed (a full batch means more are probably due).</returns>
     public async Task<int> RunOnceAsync(CancellationToken stopping, CancellationToken abort = default)
     {
@@ -21,82 +21,79 @@ internal sealed partial class SyncPass(
         var claimed = await claimer.ClaimAsync(stopping);
         if (claimed.Count == 0) return 0;
 
-        var zones = claimed
-            .GroupBy(r => (r.ProviderZoneId, r.ApiKeyId))
-            .Select(g => g.OrderBy(r => r.IsPresent ? 1 : 0).ToList())
-            .ToList();
+        var groups = claimed.GroupBy(r => (r.ProviderZoneId, r.ApiKeyId)).Select(g => g.ToList()).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelZones };
-        await Parallel.ForEachAsync(zones, parallel, async (zone, _) =>
+        await Parallel.ForEachAsync(groups, parallel, async (zone, _) =>
         {
-            foreach (var record in zone)
-            {
-                if (stopping.IsCancellationRequested || abort.IsCancellationRequested)
-                    await ReleaseUnstartedAsync(record);
-                else
-                    await ProcessAsync(record, abort);
-            }
+            if (stopping.IsCancellationRequested || abort.IsCancellationRequested)
+                foreach (var record in zone) await ReleaseUnstartedAsync(record);
+            else
+                await ProcessAsync(zone, stopping, abort);
         });
         return claimed.Count;
     }
 
-    private async Task ProcessAsync(ClaimedRecord record, CancellationToken abort)
+    private async Task ProcessAsync(IReadOnlyList<ClaimedRecord> zone, CancellationToken stopping, CancellationToken abort)
     {
         var watch = Stopwatch.StartNew();
-        RecordOutcome? outcome = null;
+        IReadOnlyList<(ClaimedRecord Record, RecordOutcome Outcome)>? outcomes = null;
         try
         {
-            outcome = await reconciler.ReconcileAsync(record, abort);
-            // Outcome writes are not cancellable: an outcome the provider already has must reach the row.
-            var written = outcome.Kind switch
-            {
-                OutcomeKind.Synced => await writeBack.MarkActiveAsync(record, outcome.ProviderRecordId!, CancellationToken.None),
-                OutcomeKind.Removed => await writeBack.RemoveAsync(record, CancellationToken.None),
-                OutcomeKind.Failed => await writeBack.MarkFailedAsync(record, outcome.ProviderRecordId, outcome.Error!, outcome.RemoteUncertain, CancellationToken.None),
-                OutcomeKind.Deferred => await writeBack.DeferAsync(record, outcome.ProviderRecordId, outcome.RetryAfter, outcome.Error!, outcome.RemoteUncertain, CancellationToken.None),
-                _ => await writeBack.ReleaseAsync(record, outcome.ProviderRecordId, outcome.RemoteUncertain, CancellationToken.None),
-            };
-            var result = written switch
-            {
-                WriteBack.Superseded => "superseded",
-                WriteBack.LeaseLost => "lease_lost",
-                _ => outcome.Kind switch
-                {
-                    OutcomeKind.Synced or OutcomeKind.Removed => "ok",
-                    OutcomeKind.Failed => "error",
-                    OutcomeKind.Deferred => "deferred",
-                    _ => "released",
-                },
-            };
-            WorkerMetrics.Outcomes.WithLabels(outcome.Action, result).Inc();
-            if (result is "ok" or "superseded" or "released")
-                LogOutcome(record.Id, record.Fqdn, record.Type, outcome.Action, result, outcome.ProviderStatus, watch.ElapsedMilliseconds);
-            else
-                LogFailedOutcome(record.Id, record.Fqdn, record.Type, outcome.Action, result, outcome.ProviderStatus, watch.ElapsedMilliseconds, outcome.Error ?? "another instance took the row over after our lease expired");
+            outcomes = await zones.ReconcileAsync(zone, stopping, abort);
+            var written = await writeBack.WriteAsync(outcomes);
+            for (var i = 0; i < outcomes.Count; i++) Report(outcomes[i].Record, outcomes[i].Outcome, written[i], watch.ElapsedMilliseconds);
         }
         catch (Exception ex)
         {
             // Database trouble while writing back, or a bug: a failure like any other (backoff, retry_count + 1), so a
-            // fault that recurs does not spin; the remote state counts as uncertain, so the next attempt looks first.
-            // If even this write fails, the lease runs out and the row is claimed again.
-            WorkerMetrics.Outcomes.WithLabels(outcome?.Action ?? record.PlannedAction, "exception").Inc();
-            LogException(ex, record.Id, record.Fqdn, watch.ElapsedMilliseconds);
-            try
+            // fault that recurs does not spin; the remote state counts as uncertain, so the next attempt looks first,
+            // and ids the provider already gave are kept. If even this write fails, the lease runs out and the row is
+            // claimed again.
+            var known = outcomes?.ToDictionary(o => o.Record.Id, o => o.Outcome);
+            foreach (var record in zone)
             {
-                await writeBack.MarkFailedAsync(record, outcome?.ProviderRecordId ?? record.ProviderRecordId,
-                    $"internal error: {ex.GetType().Name}: {ex.Message}", remoteUncertain: true, CancellationToken.None);
-            }
-            catch (Exception releaseError)
-            {
-                LogReleaseFailed(releaseError, record.Id);
+                var outcome = known?.GetValueOrDefault(record.Id);
+                WorkerMetrics.Outcomes.WithLabels(outcome?.Action ?? record.PlannedAction, "exception").Inc();
+                LogException(ex, record.Id, record.Fqdn, watch.ElapsedMilliseconds);
+                try
+                {
+                    await writeBack.MarkFailedAsync(record, outcome?.ProviderRecordId ?? record.ProviderRecordId,
+                        $"internal error: {ex.GetType().Name}: {ex.Message}", remoteUncertain: true);
+                }
+                catch (Exception releaseError)
+                {
+                    LogReleaseFailed(releaseError, record.Id);
+                }
             }
         }
+    }
+
+    private void Report(ClaimedRecord record, RecordOutcome outcome, WriteBack written, long elapsedMs)
+    {
+        var result = written switch
+        {
+            WriteBack.Superseded => "superseded",
+            WriteBack.LeaseLost => "lease_lost",
+            _ => outcome.Kind switch
+            {
+                OutcomeKind.Synced or OutcomeKind.Removed => "ok",
+                OutcomeKind.Failed => "error",
+                OutcomeKind.Deferred => "deferred",
+                _ => "released",
+            },
+        };
+        WorkerMetrics.Outcomes.WithLabels(outcome.Action, result).Inc();
+        if (result is "ok" or "superseded" or "released")
+            LogOutcome(record.Id, record.Fqdn, record.Type, outcome.Action, result, outcome.ProviderStatus, elapsedMs);
+        else
+            LogFailedOutcome(record.Id, record.Fqdn, record.Type, outcome.Action, result, outcome.ProviderStatus, elapsedMs, outcome.Error ?? "another instance took the row over after our lease expired");
     }
 
     private async Task ReleaseUnstartedAsync(ClaimedRecord record)
     {
         try
         {
-            await writeBack.ReleaseAsync(record, record.ProviderRecordId, remoteUncertain: false, CancellationToken.None);
+            await writeBack.ReleaseAsync(record);
             WorkerMetrics.Outcomes.WithLabels(record.PlannedAction, "released").Inc();
             LogOutcome(record.Id, record.Fqdn, record.Type, record.PlannedAction, "released", null, 0);
         }
