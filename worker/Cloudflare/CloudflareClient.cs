@@ -131,6 +131,8 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
     private Exception Transport(Exception ex, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return new OperationCanceledException(cancellationToken);
+        // Nothing was sent: the budget could not be reserved (database unreachable), which the message says itself.
+        if (Find<RequestBudgetUnavailableException>(ex) is { } budget) return new CloudflareTransportException(budget.Message, budget);
         if (Find<OperationCanceledException>(ex) is not null || Find<TimeoutException>(ex) is not null)
             return new CloudflareTransportException($"cloudflare timeout: no answer within {options.Value.TimeoutSec} s", ex.GetBaseException());
         var cause = Find<HttpRequestException>(ex)?.Message ?? ex.GetBaseException().Message;
