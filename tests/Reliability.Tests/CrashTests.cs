@@ -30,6 +30,7 @@ public sealed class CrashTests
         var creating = Scenario.CreateAsync(stack.ApiClient, stack.Zones["example.com"].DomainId,
             Enumerable.Range(0, Records).Select(i => Scenario.Spec(i, "crash")).ToList());
         var kills = new List<object>();
+        var killed = new List<(string Instance, long Held)>();
         for (var round = 1; round <= Rounds; round++)
         {
             var worker = stack.Workers[^1];
@@ -40,10 +41,16 @@ public sealed class CrashTests
                 TimeSpan.FromSeconds(60), $"round {round}: worker sends {progress} changes");
             await Task.Delay(random.Next(0, 200));
             worker.Kill();
-            var running = await Scenario.CountAsync(stack, "status = 'running'");
+            var instance = Scenario.InstanceId(worker);
+            var held = await Scenario.CountAsync(stack, $"status = 'running' AND locked_by = '{instance}'");
             var active = await Scenario.CountAsync(stack, "status = 'active'");
-            kills.Add(new { round, afterChanges = progress, exitedBySignal = worker.HasExited, rowsRunningAfterKill = running, rowsActiveAtKill = active });
-            Assert.That(worker.HasExited, Is.True);
+            kills.Add(new { round, instance, afterChanges = progress, rowsRunningUnderTheKilledWorker = held, rowsActiveAtKill = active });
+            killed.Add((instance, held));
+            Assert.Multiple(() =>
+            {
+                Assert.That(worker.HasExited, Is.True);
+                Assert.That(held, Is.Positive, $"round {round}: the kill landed while {instance} held rows mid-flight");
+            });
             stack.StartWorker();
         }
         await creating;
@@ -52,6 +59,8 @@ public sealed class CrashTests
         var check = await Scenario.CompareAsync(stack);
         var log = await Scenario.RequestLogAsync(stack);
         var audit = await Scenario.ReadLeaseAuditAsync(stack);
+        var sentAgainBlind = Scenario.CreatesSentAgainWithoutLookup(log);
+        var createsPerMarker = log.Where(r => r.IsCreate).GroupBy(r => r.Comment).Select(g => g.Count()).ToList();
         await ScenarioResults.WriteAsync("1-crash", stack.ConnectionString, new Dictionary<string, object?>
         {
             ["seed"] = seed,
@@ -63,15 +72,26 @@ public sealed class CrashTests
             ["duplicates"] = check.Duplicates,
             ["mismatches"] = check.Problems.Count,
             ["createRequests"] = log.Count(r => r.IsCreate),
+            ["rowsCreatedMoreThanOnce"] = createsPerMarker.Count(c => c > 1),
+            ["createsSentAgainWithoutLookup"] = sentAgainBlind.Count,
             ["lookupRequests"] = log.Count(r => r.Method == "GET"),
             ["deleteRequests"] = log.Count(r => r.Method == "DELETE"),
             ["expiredLeasesTakenOver"] = audit.TakeoversOfExpiredLeases,
+            ["takeoversFromKilledWorkers"] = audit.TakeoversFromInstance,
             ["liveLeasesTakenOver"] = audit.ClaimsOfLiveLeases,
             ["secondsToConvergeAfterLastRestart"] = Math.Round(converge.TotalSeconds, 1),
             ["secondsTotal"] = Math.Round(total.Elapsed.TotalSeconds, 1),
         });
 
         Scenario.AssertMatches(check, Records);
-        Assert.That(audit.ClaimsOfLiveLeases, Is.Zero, "no row was taken from a live lease");
+        Assert.Multiple(() =>
+        {
+            Assert.That(audit.ClaimsOfLiveLeases, Is.Zero, "no row was taken from a live lease");
+            Assert.That(sentAgainBlind, Is.Empty, "a create is sent again only after looking the record up:\n" + string.Join("\n", sentAgainBlind.Take(10)));
+            Assert.That(createsPerMarker, Has.Count.EqualTo(Records), "every row was created by a POST carrying its marker");
+            foreach (var (instance, held) in killed)
+                Assert.That(audit.TakeoversFromInstance.GetValueOrDefault(instance), Is.EqualTo(held),
+                    $"every row {instance} held at its kill was taken over once its lease expired");
+        });
     }
 }

@@ -31,7 +31,8 @@ public sealed class ConcurrencyTests : HarnessTest
             Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'active'"), Is.EqualTo(remaining));
             Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records"), Is.EqualTo(remaining));
             Assert.That(remote, Has.Count.EqualTo(remaining));
-            Assert.That(remote.Select(r => r.Name).Distinct().Count(), Is.EqualTo(remaining), "no duplicate remote record");
+            Assert.That(remote.Select(r => r.Name).Distinct().Count(), Is.EqualTo(remaining), "one record per name");
+            Assert.That(await h.StaleDuplicatesAsync(), Is.Empty, "no stale duplicate: no second record of a row, no record a row's marker points to in vain");
             Assert.That(requests.Count(r => r.Method == "POST"), Is.EqualTo(count), "one create per row");
             Assert.That(requests.Count(r => r.Method == "PATCH"), Is.EqualTo(count / 2), "one patch per changed row");
             Assert.That(requests.Count(r => r.Method == "DELETE"), Is.EqualTo(count / 4), "one delete per deleted row");
