@@ -66,6 +66,26 @@ public sealed class FaultTests : EmulatorTestBase
     }
 
     [Test]
+    public async Task Apply_then_hang_commits_the_change_before_the_reply_is_held()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ApplyThenHang, Method = "POST", Count = 1, HangMs = 2000 });
+
+        var watch = Stopwatch.StartNew();
+        var create = Api.CreateAsync(ZoneId, NewRecord);
+        await WaitForAsync(() => Task.FromResult(Server.Records(ZoneId).Count), n => n == 1, TimeSpan.FromSeconds(5));
+        var heldWhenApplied = !create.IsCompleted;
+        var reply = await create;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(heldWhenApplied, Is.True, "applied while the reply was still held");
+            Assert.That(watch.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(1950));
+            Assert.That(reply.Status, Is.EqualTo(HttpStatusCode.OK), "then the real reply");
+            Assert.That(reply.Id, Is.EqualTo(Server.Records(ZoneId).Single().Id));
+        });
+    }
+
+    [Test]
     public async Task Server_error_applies_to_the_next_n_requests_only()
     {
         Server.AddFault(new FaultRule { Kind = FaultKind.ServerError, StatusCode = 503, Count = 2, Method = "POST" });

@@ -84,6 +84,7 @@ public sealed class ProviderFaultTests
         var check = await Scenario.CompareAsync(stack);
         var log = await Scenario.RequestLogAsync(stack);
         var violations = RetryAfterViolations(log);
+        var sentAgainBlind = Scenario.CreatesSentAgainWithoutLookup(log);
         var storm = log.Where(r => r.Time < stormEnd).ToList();
         var faultsByKind = storm.Where(r => r.Fault is not null).GroupBy(r => r.Fault!).ToDictionary(g => g.Key, g => g.Count());
         var patchesDuringStorm = storm.Count(r => r.Method == "PATCH" && r.Status == 200);
@@ -109,6 +110,7 @@ public sealed class ProviderFaultTests
             ["updatesAppliedDuringStorm"] = patchesDuringStorm,
             ["deletesAppliedDuringStorm"] = deletesDuringStorm,
             ["requestsBeforeRetryAfter"] = violations.Count,
+            ["createsSentAgainWithoutLookup"] = sentAgainBlind.Count,
             ["smallestGapAfter429Ms"] = SmallestGapAfter429(log),
             ["convergedWhileFaultsWereOn"] = convergedUnderFaults,
             ["stormSeconds"] = Math.Round(stormSeconds, 1),
@@ -122,6 +124,7 @@ public sealed class ProviderFaultTests
         Assert.Multiple(() =>
         {
             Assert.That(violations, Is.Empty, string.Join("\n", violations.Take(10)));
+            Assert.That(sentAgainBlind, Is.Empty, "after a create that may have been applied, the next one comes after a lookup:\n" + string.Join("\n", sentAgainBlind.Take(10)));
             Assert.That(log.Where(r => r.Credential is null), Is.Empty, "every request, faulted or not, is checked against the 429 windows");
             Assert.That(storm, Has.Count.GreaterThanOrEqualTo(MinimumStormRequests), "the storm really ran");
             foreach (var kind in FaultKinds)

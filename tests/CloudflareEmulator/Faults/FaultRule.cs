@@ -17,6 +17,8 @@ public enum FaultKind
     ApplyThenFail500,
     /// <summary>Apply the request, then abort the connection without any reply.</summary>
     ApplyThenDrop,
+    /// <summary>Apply the request, then hold the real reply <see cref="FaultRule.HangMs"/> (or until the client aborts).</summary>
+    ApplyThenHang,
 }
 
 /// <summary>

@@ -239,10 +239,11 @@ internal static class Scenario
     }
 
     /// <summary>
-    /// Creates sent again without looking first: for every row marker, each POST after the first must be preceded,
-    /// since the previous POST with that marker arrived, by a lookup (list by name) of the record's name. The
-    /// previous create may have been applied (a lost answer, a kill after the request left), and only a lookup can
-    /// tell; a create sent again blind is the "sent twice" a stale duplicate comes from.
+    /// Creates sent again without looking first. A create that was answered 2xx, 5xx or not at all (a lost answer,
+    /// a timeout, a kill) may have been applied, and only a lookup can tell; a 4xx (a refusal, a 429) applied
+    /// nothing. So for every row marker, each POST after such a maybe-applied POST must be preceded, since that POST
+    /// arrived, by a lookup (list by name) of the record's name. A create sent again blind is the "sent twice" a
+    /// stale duplicate comes from.
     /// </summary>
     public static List<string> CreatesSentAgainWithoutLookup(IReadOnlyList<LoggedRequest> log)
     {
@@ -253,11 +254,13 @@ internal static class Scenario
             var creates = marker.OrderBy(r => r.Time).ToList();
             for (var i = 1; i < creates.Count; i++)
             {
-                var (previous, again) = (creates[i - 1], creates[i]);
+                var again = creates[i];
+                var maybeApplied = creates.Take(i).LastOrDefault(c => c.Status is not (>= 400 and < 500));
+                if (maybeApplied is null) continue;
                 var name = again.RecordName?.TrimEnd('.');
-                if (!lookups.Any(l => l.Time > previous.Time && l.Time < again.Time
+                if (!lookups.Any(l => l.Time > maybeApplied.Time && l.Time < again.Time
                         && string.Equals(l.LookupName!.TrimEnd('.'), name, StringComparison.OrdinalIgnoreCase)))
-                    found.Add($"{marker.Key}: create #{i + 1} at {again.Time:O} (status {again.Status}) without a lookup of {name} since create #{i} at {previous.Time:O} (status {previous.Status})");
+                    found.Add($"{marker.Key}: create #{i + 1} at {again.Time:O} without a lookup of {name} since a create that may have been applied, at {maybeApplied.Time:O} (status {maybeApplied.Status})");
             }
         }
         return found;
