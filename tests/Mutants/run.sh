@@ -38,6 +38,9 @@ if [ ! -f "$src/.mutant-base" ] || [ "$(cat "$src/.mutant-base")" != "$head_rev"
   echo "mutants: copying HEAD ${head_rev:0:12} to $src"
   rm -rf "$src" && mkdir -p "$src"
   git archive HEAD | tar -x -C "$src"
+  # A repository of its own: `git apply` inside the project's work tree would apply to that tree's paths, not the copy's.
+  git -C "$src" init -q && git -C "$src" add -A \
+    && git -C "$src" -c user.name=mutants -c user.email=mutants@localhost commit -qm "HEAD ${head_rev:0:12}"
   echo "$head_rev" > "$src/.mutant-base"
 fi
 
@@ -65,6 +68,7 @@ for patch in "${patches[@]}"; do
     report "$name" BROKEN "does not apply to HEAD (regenerate it): $(head -1 "$log")"; broken=$((broken + 1)); continue
   fi
   git -C "$src" apply "$root/$patch" && echo "$name" > "$src/.mutant-applied"
+  if git -C "$src" diff --quiet; then report "$name" BROKEN "applied, but changed nothing"; broken=$((broken + 1)); rm -f "$src/.mutant-applied"; continue; fi
   echo "mutants: $name — building, then: dotnet test $project --filter '$filter'"
   if ! build "$log.build"; then
     report "$name" BROKEN "build failed (see $log.build)"; broken=$((broken + 1))
@@ -82,7 +86,7 @@ for patch in "${patches[@]}"; do
       report "$name" BROKEN "no test failed or ran (exit $rc, see $log)"; broken=$((broken + 1))
     fi
   fi
-  git -C "$src" apply -R "$root/$patch" && rm -f "$src/.mutant-applied"
+  git -C "$src" checkout -q -- . && rm -f "$src/.mutant-applied"
 done
 
 echo "mutants: $killed killed, $survived survived, $broken broken (of ${#patches[@]}); logs in $logs, summary in $summary"
