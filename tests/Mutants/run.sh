@@ -77,7 +77,10 @@ for patch in "${patches[@]}"; do
       --logger "console;verbosity=normal") >"$log" 2>&1
     rc=$?
     failed="$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{ n += $2 } END { print n + 0 }')"
-    why="$(grep -m1 -A1 'Error Message:' "$log" | tail -1 | sed 's/^ *//' | cut -c1-160)"
+    # The first failed assertion: NUnit's first numbered failure when an Assert.Multiple had several.
+    why="$(grep -m1 -A1 'Error Message:' "$log" | tail -1 | sed 's/^ *//')"
+    case "$why" in "Multiple failures"*) why="$(grep -m1 -E '^  1\) ' "$log" | sed 's/^  1) *//')";; esac
+    why="$(printf '%s' "$why" | cut -c1-160)"
     if [ "$rc" -ne 0 ] && [ "$failed" -gt 0 ]; then
       report "$name" killed "$((SECONDS - started)) s: $why"; killed=$((killed + 1))
     elif [ "$rc" -eq 0 ] && grep -qE 'Passed: +[1-9]' "$log"; then

@@ -140,7 +140,10 @@ internal static class Scenario
                 Assert.Fail($"rows ran out of automatic retries: {string.Join("; ", exhausted)}\n{diagnostics?.Invoke()}");
             await Task.Delay(250);
         }
-        Assert.Fail($"not converged within {timeout.TotalSeconds} s: {counts} (total, active, error, running, absent), expected {expectedRows} active\n{diagnostics?.Invoke()}");
+        // The state check too, so a failure to converge also shows what the provider holds (stale duplicates, say).
+        var stale = (await CompareAsync(stack)).Problems.Where(p => p.StartsWith("stale duplicate", StringComparison.Ordinal)).ToList();
+        Assert.Fail($"not converged within {timeout.TotalSeconds} s: {counts} (total, active, error, running, absent), expected {expectedRows} active; "
+            + $"{stale.Count} stale duplicates at the provider{string.Concat(stale.Take(5).Select(d => "\n" + d))}\n{diagnostics?.Invoke()}");
         return watch.Elapsed;
     }
 
