@@ -52,7 +52,9 @@ public sealed class LoadTests
         Assert.Multiple(() =>
         {
             Assert.That(result.Concurrency, Is.EqualTo(4));
-            Assert.That(result.Seconds, Is.EqualTo(0.3).Within(0.15));
+            // The measured window is 0.3 s; it ends when the last operation started in it returns, so it may run
+            // over by an operation (10 ms) plus scheduling delay on a loaded machine, never under.
+            Assert.That(result.Seconds, Is.GreaterThanOrEqualTo(0.3).And.LessThan(2.0));
             Assert.That(result.Operations, Is.GreaterThan(0));
             Assert.That(result.Operations + result.Errors, Is.LessThan(calls), "operations started in the warm-up are not counted");
             Assert.That(result.Errors, Is.GreaterThan(result.Operations / 4), "loop 2 fails always and loop 3 every other time");

@@ -34,6 +34,57 @@ public sealed class FaultTests : EmulatorTestBase
         Assert.That(log[1].Time, Is.GreaterThanOrEqualTo(log[0].Time.AddMilliseconds(log[0].DurationMs - 1)), "in-flight intervals of sequential requests do not overlap");
     }
 
+    [TestCase(FaultKind.RateLimit)]
+    [TestCase(FaultKind.ServerError)]
+    [TestCase(FaultKind.ApplyThenFail500)]
+    public async Task Request_log_names_the_credential_and_the_sent_record_of_faulted_requests_too(FaultKind kind)
+    {
+        Server.AddFault(new FaultRule { Kind = kind, StatusCode = 503, Method = "POST", Count = 1 });
+
+        var faulted = await Api.CreateAsync(ZoneId, new { type = "A", name = "www", content = "192.0.2.1", comment = "dns-sync:42" });
+        var normal = await Api.GetAsync(CfApi.Records(ZoneId) + "?name=www.example.com");
+
+        var log = Server.Requests;
+        Assert.Multiple(() =>
+        {
+            Assert.That(faulted.Status, Is.Not.EqualTo(HttpStatusCode.OK), "the fault fired");
+            Assert.That(normal.Status, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(log.Select(r => r.Credential), Is.All.EqualTo(EmulatorServer.TokenIdentity(Token)), "faulted and normal requests alike");
+            Assert.That(log[0].Fault, Is.EqualTo(kind.ToString()));
+            Assert.That((log[0].RecordName, log[0].Comment), Is.EqualTo(("www", "dns-sync:42")), "the body as sent");
+            Assert.That((log[1].RecordName, log[1].Comment), Is.EqualTo(((string?)null, (string?)null)), "a GET has no body");
+        });
+    }
+
+    [Test]
+    public async Task Request_log_names_the_credential_of_an_unknown_token_and_none_for_a_malformed_header()
+    {
+        await Api.GetAsync(CfApi.Records(ZoneId), h => h.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "unknown-token"));
+        await Api.GetAsync(CfApi.Records(ZoneId), h => h.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", "x"));
+
+        Assert.That(Server.Requests.Select(r => r.Credential), Is.EqualTo(new[] { EmulatorServer.TokenIdentity("unknown-token"), null }));
+    }
+
+    [Test]
+    public async Task Apply_then_hang_commits_the_change_before_the_reply_is_held()
+    {
+        Server.AddFault(new FaultRule { Kind = FaultKind.ApplyThenHang, Method = "POST", Count = 1, HangMs = 2000 });
+
+        var watch = Stopwatch.StartNew();
+        var create = Api.CreateAsync(ZoneId, NewRecord);
+        await WaitForAsync(() => Task.FromResult(Server.Records(ZoneId).Count), n => n == 1, TimeSpan.FromSeconds(5));
+        var heldWhenApplied = !create.IsCompleted;
+        var reply = await create;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(heldWhenApplied, Is.True, "applied while the reply was still held");
+            Assert.That(watch.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(1950));
+            Assert.That(reply.Status, Is.EqualTo(HttpStatusCode.OK), "then the real reply");
+            Assert.That(reply.Id, Is.EqualTo(Server.Records(ZoneId).Single().Id));
+        });
+    }
+
     [Test]
     public async Task Server_error_applies_to_the_next_n_requests_only()
     {

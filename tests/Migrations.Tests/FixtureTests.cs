@@ -10,7 +10,10 @@ public sealed class FixtureTests
     [SetUp]
     public void RequireServerBinary()
     {
-        if (LocalMySqlServer.FindServerBinary() is null) Assert.Ignore("no mariadbd/mysqld on this machine");
+        if (LocalMySqlServer.FindServerBinary() is not null) return;
+        const string reason = "no mariadbd/mysqld on this machine (apt-get install mariadb-server)";
+        if (TestEnvironment.IsCi) Assert.Fail($"CI must run the fixture tests: {reason}");
+        Assert.Ignore(reason);
     }
 
     [Test]

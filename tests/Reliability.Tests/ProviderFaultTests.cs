@@ -7,8 +7,10 @@ namespace DnsSync.Reliability.Tests;
 /// <summary>
 /// Scenario 3: every provider request meets 20% 5xx, 10% 429 with Retry-After, 5% hangs past the client timeout and
 /// 2% apply-then-fail, across four zones served in parallel by one worker, for a storm of <see cref="Storm"/> that
-/// covers every create, update and delete: every record must converge, under the faults or at the latest once the
-/// provider recovers at the end of the storm.
+/// covers every create, update and delete: half of the records become active and updates and deletes are applied
+/// while the faults are on, and every record converges, under the faults or at the latest once the provider
+/// recovers at the end of the storm. The storm is asserted to have really happened: enough requests, every fault
+/// kind met, and at least <see cref="MinimumStormAfterChanges"/> of faults after the last change.
 /// </summary>
 /// <remarks>
 /// The storm is bounded on purpose: after a 5xx on a create the next attempt looks the record up first (it may have
@@ -24,6 +26,9 @@ public sealed class ProviderFaultTests
     private const int RetryAfterSeconds = 1;
     private static readonly TimeSpan ClockSlack = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Storm = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MinimumStormAfterChanges = TimeSpan.FromSeconds(15);
+    private const int MinimumStormRequests = 150;
+    private static readonly string[] FaultKinds = ["ServerError", "RateLimit", "Hang", "ApplyThenFail500"];
     private static readonly string[] Zones = ["example.com", "example.net", "example.org", "example.info"];
 
     [Test]
@@ -65,8 +70,11 @@ public sealed class ProviderFaultTests
         await Scenario.DeleteAsync(stack.ApiClient, shuffled.Skip(Updates).Take(Deletes).Select(i => ids[i]));
 
         var expected = Records - Deletes;
+        var stormLeftAfterChanges = Storm - total.Elapsed;
+        Assert.That(stormLeftAfterChanges, Is.GreaterThanOrEqualTo(MinimumStormAfterChanges),
+            "the set-up took so long that the changes would meet too little of the storm");
         // Faults stay on until every row is in sync or the storm is over.
-        var convergedUnderFaults = await Scenario.ConvergedWithinAsync(stack, expected, Storm - total.Elapsed);
+        var convergedUnderFaults = await Scenario.ConvergedWithinAsync(stack, expected, stormLeftAfterChanges);
         var stormSeconds = total.Elapsed.TotalSeconds;
         var activeAtStormEnd = await Scenario.CountAsync(stack, "status = 'active'");
         var errorAtStormEnd = await Scenario.CountAsync(stack, "status = 'error'");
@@ -76,6 +84,11 @@ public sealed class ProviderFaultTests
         var check = await Scenario.CompareAsync(stack);
         var log = await Scenario.RequestLogAsync(stack);
         var violations = RetryAfterViolations(log);
+        var sentAgainBlind = Scenario.CreatesSentAgainWithoutLookup(log);
+        var storm = log.Where(r => r.Time < stormEnd).ToList();
+        var faultsByKind = storm.Where(r => r.Fault is not null).GroupBy(r => r.Fault!).ToDictionary(g => g.Key, g => g.Count());
+        var patchesDuringStorm = storm.Count(r => r.Method == "PATCH" && r.Status == 200);
+        var deletesDuringStorm = storm.Count(r => r.Method == "DELETE" && r.Status == 200);
 
         await ScenarioResults.WriteAsync("3-provider-faults", stack.ConnectionString, new Dictionary<string, object?>
         {
@@ -90,10 +103,14 @@ public sealed class ProviderFaultTests
             ["mismatches"] = check.Problems.Count,
             ["providerRequests"] = log.Count,
             ["providerRequestsDuringStorm"] = log.Count(r => r.Time < stormEnd),
-            ["faults"] = log.Where(r => r.Fault is not null).GroupBy(r => r.Fault!).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            ["faults"] = faultsByKind.OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary(),
             ["faultShareDuringStorm"] = Math.Round((double)log.Count(r => r.Fault is not null) / Math.Max(1, log.Count(r => r.Time < stormEnd)), 3),
             ["responses429"] = log.Count(r => r.Status == 429),
+            ["requestsWithoutCredential"] = log.Count(r => r.Credential is null),
+            ["updatesAppliedDuringStorm"] = patchesDuringStorm,
+            ["deletesAppliedDuringStorm"] = deletesDuringStorm,
             ["requestsBeforeRetryAfter"] = violations.Count,
+            ["createsSentAgainWithoutLookup"] = sentAgainBlind.Count,
             ["smallestGapAfter429Ms"] = SmallestGapAfter429(log),
             ["convergedWhileFaultsWereOn"] = convergedUnderFaults,
             ["stormSeconds"] = Math.Round(stormSeconds, 1),
@@ -106,15 +123,22 @@ public sealed class ProviderFaultTests
         Scenario.AssertMatches(check, expected);
         Assert.Multiple(() =>
         {
-            Assert.That(log.Count(r => r.Status == 429), Is.GreaterThan(0), "the scenario did meet 429s");
-            Assert.That(log.Count(r => r.Fault == "Hang"), Is.GreaterThan(0), "the scenario did meet hangs");
             Assert.That(violations, Is.Empty, string.Join("\n", violations.Take(10)));
+            Assert.That(sentAgainBlind, Is.Empty, "after a create that may have been applied, the next one comes after a lookup:\n" + string.Join("\n", sentAgainBlind.Take(10)));
+            Assert.That(log.Where(r => r.Credential is null), Is.Empty, "every request, faulted or not, is checked against the 429 windows");
+            Assert.That(storm, Has.Count.GreaterThanOrEqualTo(MinimumStormRequests), "the storm really ran");
+            foreach (var kind in FaultKinds)
+                Assert.That(faultsByKind.GetValueOrDefault(kind), Is.Positive, $"the storm met {kind}");
+            Assert.That(activeAtStormEnd, Is.GreaterThanOrEqualTo(expected / 2), "records converged during the storm, not only after it");
+            Assert.That(patchesDuringStorm, Is.Positive, "updates were applied during the storm");
+            Assert.That(deletesDuringStorm, Is.Positive, "deletes were applied during the storm");
         });
     }
 
     /// <summary>
     /// Requests of the credential that got a 429 which arrived after the 429 was answered (plus slack) and before
-    /// its Retry-After ran out. Requests that arrive within the slack were already on their way when the answer left.
+    /// its Retry-After ran out: every request of that credential, faulted or not, since the emulator logs the
+    /// credential of each. Requests that arrive within the slack were already on their way when the answer left.
     /// </summary>
     private static List<string> RetryAfterViolations(IReadOnlyList<LoggedRequest> log)
     {

@@ -11,11 +11,26 @@ public sealed partial class ManagedProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
+    private long _exitedAtTicks;
+
     private ManagedProcess(string name, Process process, string logPath)
     {
         Name = name;
         _process = process;
         LogPath = logPath;
+    }
+
+    /// <summary>
+    /// When the process exited (machine clock, UTC), taken in the runtime's exit event as it reaps the child; null
+    /// while it runs. The emulator's request log uses the same clock, so request arrival times compare with it.
+    /// </summary>
+    public DateTimeOffset? ExitedAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _exitedAtTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
     }
 
     public string Name { get; }
@@ -37,8 +52,11 @@ public sealed partial class ManagedProcess : IAsyncDisposable
         foreach (var arg in args) psi.ArgumentList.Add(arg);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (key, value) in environment) psi.Environment[key] = value;
-        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {name}");
-        return new ManagedProcess(name, process, logPath);
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var managed = new ManagedProcess(name, process, logPath);
+        process.Exited += (_, _) => Interlocked.CompareExchange(ref managed._exitedAtTicks, DateTimeOffset.UtcNow.UtcTicks, 0);
+        if (!process.Start()) throw new InvalidOperationException($"could not start {name}");
+        return managed;
     }
 
     /// <summary>SIGKILL: the process gets no chance to clean up, as in a crash or an OOM kill.</summary>

@@ -15,10 +15,8 @@ public sealed class ClaimTests : HarnessTest
         await h.ExecuteAsync("ANALYZE TABLE domain_dns_records");
 
         await using var connection = new MySqlConnection(h.ConnectionString);
-        var plan = (await connection.QueryAsync("""
-            EXPLAIN SELECT id, status, attempt_count FROM domain_dns_records
-            WHERE due_at <= UTC_TIMESTAMP(6) ORDER BY due_at, id LIMIT 10 FOR UPDATE SKIP LOCKED
-            """)).Cast<IDictionary<string, object>>().Single();
+        var plan = (await connection.QueryAsync("EXPLAIN " + RecordClaimer.SelectDueSql, new { Batch = 10 }))
+            .Cast<IDictionary<string, object>>().Single();
 
         Assert.Multiple(() =>
         {

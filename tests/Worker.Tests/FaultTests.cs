@@ -33,6 +33,7 @@ public sealed class FaultTests : HarnessTest
             Assert.That(row.ProviderRecordId, Is.EqualTo(h.Remote().Single().Id));
             Assert.That(h.Requests("POST"), Has.Count.EqualTo(1));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -56,6 +57,7 @@ public sealed class FaultTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(id)).Status, Is.EqualTo(RecordStatus.Active));
             Assert.That(h.Requests().Select(r => r.Method), Is.EqualTo(new[] { "POST", "GET", "POST" }), "looked up before the second create");
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -74,5 +76,28 @@ public sealed class FaultTests : HarnessTest
             Assert.That(h.Remote(), Has.Count.EqualTo(1));
             Assert.That((await h.ExistingRowAsync(id)).Status, Is.EqualTo(RecordStatus.Active));
         });
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
+    [Test]
+    public async Task Update_answered_500_after_it_was_applied_leaves_no_second_record()
+    {
+        var id = await h.InsertAsync("A", "www", "192.0.2.10");
+        await h.RunPassAsync();
+        await h.UpdateIntentAsync(id, "192.0.2.20");
+        h.Emulator.AddFault(new FaultRule { Kind = FaultKind.ApplyThenFail500, Method = "PATCH", Count = 1 });
+
+        await h.RunPassAsync();
+        await h.MakeDueAsync(id);
+        await h.RunPassAsync();
+
+        var row = await h.ExistingRowAsync(id);
+        Assert.Multiple(() =>
+        {
+            Assert.That(row.Status, Is.EqualTo(RecordStatus.Active));
+            Assert.That(h.Remote().Single().Content, Is.EqualTo("192.0.2.20"));
+            Assert.That(h.Requests("POST"), Has.Count.EqualTo(1), "the change was patched in place, never created anew");
+        });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 }

@@ -46,7 +46,31 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
             case FaultKind.ApplyThenTruncated200:
                 await ApplyThenFailAsync(http, rule.Kind);
                 break;
+
+            case FaultKind.ApplyThenHang:
+                await ApplyThenHangAsync(http, rule.HangMs, abort.Token);
+                break;
         }
+    }
+
+    /// <summary>Runs the real handler into a buffer and holds its reply: the change is committed before the client can learn it.</summary>
+    private async Task ApplyThenHangAsync(HttpContext http, int hangMs, CancellationToken cancellationToken)
+    {
+        var original = http.Response.Body;
+        using var buffer = new MemoryStream();
+        http.Response.Body = buffer;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            http.Response.Body = original;
+        }
+
+        if (!await DelayAsync(hangMs, cancellationToken)) return;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, cancellationToken);
     }
 
     /// <summary>Runs the real handler into a buffer, then throws its reply away: the change is committed, the client never learns it.</summary>

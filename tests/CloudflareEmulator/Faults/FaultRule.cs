@@ -19,6 +19,8 @@ public enum FaultKind
     ApplyThenDrop,
     /// <summary>Apply the request, then answer 200 with a truncated body (a proxy cut it short, say).</summary>
     ApplyThenTruncated200,
+    /// <summary>Apply the request, then hold the real reply <see cref="FaultRule.HangMs"/> (or until the client aborts).</summary>
+    ApplyThenHang,
 }
 
 /// <summary>

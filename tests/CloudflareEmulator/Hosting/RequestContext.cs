@@ -22,7 +22,6 @@ internal static class RequestContext
     public static Credential GetCredential(HttpContext http) =>
         http.Items[CredentialKey] as Credential ?? throw new InvalidOperationException("Request was not authenticated.");
 
-    public static Credential? FindCredential(HttpContext http) => http.Items[CredentialKey] as Credential;
 
     public static void Touched(HttpContext http, string recordId)
     {

@@ -2,10 +2,13 @@ namespace DnsSync.CloudflareEmulator;
 
 /// <summary>
 /// One Cloudflare-surface request as the emulator saw it. <see cref="Credential"/> is a non-secret identity
-/// (<c>token:&lt;sha256 prefix&gt;</c> or <c>key:&lt;email&gt;</c>); <see cref="Status"/> is what the client
-/// received, 0 when the connection was dropped or the client gave up first; <see cref="Fault"/> names the
+/// (<c>token:&lt;sha256 prefix&gt;</c> or <c>key:&lt;email&gt;</c>) read from the headers, so faulted and refused
+/// requests carry it too (null only when the headers name no well-formed credential); <see cref="Status"/> is what
+/// the client received, 0 when the connection was dropped or the client gave up first; <see cref="Fault"/> names the
 /// injected fault, if any. <see cref="Time"/> is when the request arrived and <see cref="DurationMs"/> how long
 /// the emulator held it (until the reply or the drop), so [Time, Time + DurationMs] is when it was in flight.
+/// <see cref="RecordName"/> and <see cref="Comment"/> are the <c>name</c> and <c>comment</c> of a JSON object body
+/// as sent (POST, PUT, PATCH), whether or not the request was then applied.
 /// </summary>
 public sealed record RequestLogEntry(
     string Method,
@@ -16,4 +19,6 @@ public sealed record RequestLogEntry(
     string? Credential,
     IReadOnlyList<string> RecordIds,
     string? Fault,
-    double DurationMs = 0);
+    double DurationMs = 0,
+    string? RecordName = null,
+    string? Comment = null);

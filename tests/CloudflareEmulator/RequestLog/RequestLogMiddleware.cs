@@ -1,3 +1,5 @@
+using System.Text.Json;
+using DnsSync.CloudflareEmulator.Auth;
 using DnsSync.CloudflareEmulator.Hosting;
 
 namespace DnsSync.CloudflareEmulator.RequestLog;
@@ -23,7 +25,11 @@ internal sealed class RequestLogStore
     }
 }
 
-/// <summary>Records every Cloudflare-surface request with the status the client actually got.</summary>
+/// <summary>
+/// Records every Cloudflare-surface request with the status the client actually got. It runs before the fault
+/// injector and the auth filter, so what it reads itself (the credential from the headers, the body's name and
+/// comment) is logged for faulted and refused requests too.
+/// </summary>
 internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore log, EmulatorOptions options)
 {
     public async Task InvokeAsync(HttpContext http)
@@ -38,6 +44,8 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
         var method = http.Request.Method;
         var path = (http.Request.PathBase + http.Request.Path).Value ?? "/";
         var query = http.Request.QueryString.Value ?? "";
+        var identity = CloudflareAuthFilter.Authenticate(http.Request.Headers).Credential?.Identity;
+        var (name, comment) = await ReadNameAndCommentAsync(http.Request);
         var failed = false;
         try
         {
@@ -59,10 +67,38 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
                 query,
                 status,
                 started,
-                RequestContext.FindCredential(http)?.Identity,
+                identity,
                 RequestContext.TouchedRecordIds(http).Distinct().ToList(),
                 RequestContext.GetFault(http),
-                (options.TimeProvider.GetUtcNow() - started).TotalMilliseconds));
+                (options.TimeProvider.GetUtcNow() - started).TotalMilliseconds,
+                name,
+                comment));
         }
     }
+
+    private const int MaxBodyPeek = 64 * 1024;
+
+    /// <summary>The body's top-level "name" and "comment" strings; the body is rewound for the handler.</summary>
+    private static async Task<(string? Name, string? Comment)> ReadNameAndCommentAsync(HttpRequest request)
+    {
+        if (request.Method is not ("POST" or "PUT" or "PATCH") || request.ContentLength is 0 or > MaxBodyPeek) return (null, null);
+        request.EnableBuffering();
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            var root = document.RootElement;
+            return root.ValueKind == JsonValueKind.Object ? (StringProperty(root, "name"), StringProperty(root, "comment")) : (null, null);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or OperationCanceledException)
+        {
+            return (null, null);
+        }
+        finally
+        {
+            request.Body.Position = 0;
+        }
+    }
+
+    private static string? StringProperty(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -12,21 +12,28 @@ namespace DnsSync.Reliability.Tests.Support;
 /// <summary>One record a scenario declares through the api.</summary>
 internal sealed record RecordSpec(string Type, string Name, string Value, int Ttl, bool Proxied);
 
-/// <summary>One Cloudflare-surface request from the emulator's log; [Time, End] is when it was in flight.</summary>
+/// <summary>
+/// One Cloudflare-surface request from the emulator's log; [Time, End] is when it was in flight. RecordName and
+/// Comment are the sent body's (creates and changes), LookupName the <c>name</c> filter of a list request.
+/// </summary>
 internal sealed record LoggedRequest(
     string Method, string Path, string Query, int Status, DateTimeOffset Time, string? Credential,
-    IReadOnlyList<string> RecordIds, string? Fault, double DurationMs)
+    IReadOnlyList<string> RecordIds, string? Fault, double DurationMs, string? RecordName = null, string? Comment = null)
 {
     public DateTimeOffset End => Time.AddMilliseconds(DurationMs);
     public bool IsMutation => Method is "POST" or "PATCH" or "PUT" or "DELETE";
     public bool IsCreate => Method == "POST" && Path.EndsWith("/dns_records", StringComparison.Ordinal);
+    public bool IsLookup => Method == "GET" && Path.EndsWith("/dns_records", StringComparison.Ordinal);
+    public string? LookupName => IsLookup ? System.Web.HttpUtility.ParseQueryString(Query)["name"] : null;
 }
 
-/// <summary>What comparing the emulator's records with the database's intent found.</summary>
+/// <summary>What comparing the emulator's records with the database's intent found; Duplicates counts stale copies.</summary>
 internal sealed record StateCheck(int Rows, int RemoteRecords, int Duplicates, IReadOnlyList<string> Problems);
 
 /// <summary>Lease hand-overs recorded by <see cref="Scenario.InstallLeaseAuditAsync"/>.</summary>
-internal sealed record LeaseAudit(int Claims, int ClaimsOfLiveLeases, int TakeoversOfExpiredLeases, IReadOnlyDictionary<string, int> ClaimsByInstance);
+internal sealed record LeaseAudit(
+    int Claims, int ClaimsOfLiveLeases, int TakeoversOfExpiredLeases, IReadOnlyDictionary<string, int> ClaimsByInstance,
+    IReadOnlyDictionary<string, int> TakeoversFromInstance);
 
 /// <summary>Helpers every reliability scenario shares: the stack, intent through the api, convergence, and the checks.</summary>
 internal static class Scenario
@@ -133,7 +140,10 @@ internal static class Scenario
                 Assert.Fail($"rows ran out of automatic retries: {string.Join("; ", exhausted)}\n{diagnostics?.Invoke()}");
             await Task.Delay(250);
         }
-        Assert.Fail($"not converged within {timeout.TotalSeconds} s: {counts} (total, active, error, running, absent), expected {expectedRows} active\n{diagnostics?.Invoke()}");
+        // The state check too, so a failure to converge also shows what the provider holds (stale duplicates, say).
+        var stale = (await CompareAsync(stack)).Problems.Where(p => p.StartsWith("stale duplicate", StringComparison.Ordinal)).ToList();
+        Assert.Fail($"not converged within {timeout.TotalSeconds} s: {counts} (total, active, error, running, absent), expected {expectedRows} active; "
+            + $"{stale.Count} stale duplicates at the provider{string.Concat(stale.Take(5).Select(d => "\n" + d))}\n{diagnostics?.Invoke()}");
         return watch.Elapsed;
     }
 
@@ -171,7 +181,8 @@ internal static class Scenario
     /// <summary>
     /// The emulator's state equals the database's intent: every row present and active with exactly one remote
     /// record whose id is its provider_record_id and whose content, TTL and proxied match; no remote record without
-    /// a row; no two remote records with the same (type, name, content).
+    /// a row; and no stale duplicate (<see cref="StaleDuplicates"/>): no remote record carrying a row's marker that
+    /// the row does not point at, no second record at a row's type and name.
     /// </summary>
     public static async Task<StateCheck> CompareAsync(LocalStack stack)
     {
@@ -186,10 +197,10 @@ internal static class Scenario
 
         var problems = new List<string>();
         var byId = remote.GroupBy(r => Str(r.Record, "id")).ToDictionary(g => g.Key, g => g.First().Record);
-        var duplicates = remote
-            .GroupBy(r => (Str(r.Record, "type"), Str(r.Record, "name"), Canonical(Str(r.Record, "type"), Str(r.Record, "content"))))
-            .Where(g => g.Count() > 1).ToList();
-        problems.AddRange(duplicates.Select(d => $"duplicate at the provider: {d.Key} ×{d.Count()}"));
+        var duplicates = StaleDuplicates.Find(
+            rows.Select(r => new IntentRow(r.Id, r.Type, r.Name == "@" ? r.Zone : $"{r.Name}.{r.Zone}", r.ProviderRecordId, r.DesiredState == "present")),
+            remote.Select(r => new RemoteRecord(Str(r.Record, "id"), Str(r.Record, "type"), Str(r.Record, "name"), r.Record["comment"]?.GetValue<string>())));
+        problems.AddRange(duplicates.Select(d => "stale duplicate: " + d));
 
         var referenced = new HashSet<string>();
         foreach (var row in rows)
@@ -216,7 +227,7 @@ internal static class Scenario
             problems.Add("two rows reference the same remote record");
         problems.AddRange(remote.Where(r => !referenced.Contains(Str(r.Record, "id")))
             .Select(r => $"remote record without a row: {r.Record.ToJsonString()}"));
-        return new StateCheck(rows.Count, remote.Count, duplicates.Sum(d => d.Count() - 1), problems);
+        return new StateCheck(rows.Count, remote.Count, duplicates.Count, problems);
     }
 
     public static void AssertMatches(StateCheck check, int expectedRows)
@@ -228,6 +239,34 @@ internal static class Scenario
             Assert.That(check.Rows, Is.EqualTo(expectedRows));
             Assert.That(check.RemoteRecords, Is.EqualTo(expectedRows));
         });
+    }
+
+    /// <summary>
+    /// Creates sent again without looking first. A create that was answered 2xx, 5xx or not at all (a lost answer,
+    /// a timeout, a kill) may have been applied, and only a lookup can tell; a 4xx (a refusal, a 429) applied
+    /// nothing. So for every row marker, each POST after such a maybe-applied POST must be preceded, since that POST
+    /// arrived, by a lookup (list by name) of the record's name. A create sent again blind is the "sent twice" a
+    /// stale duplicate comes from.
+    /// </summary>
+    public static List<string> CreatesSentAgainWithoutLookup(IReadOnlyList<LoggedRequest> log)
+    {
+        var lookups = log.Where(r => r.LookupName is not null).ToList();
+        var found = new List<string>();
+        foreach (var marker in log.Where(r => r.IsCreate && StaleDuplicates.TryParseMarker(r.Comment, out _)).GroupBy(r => r.Comment!))
+        {
+            var creates = marker.OrderBy(r => r.Time).ToList();
+            for (var i = 1; i < creates.Count; i++)
+            {
+                var again = creates[i];
+                var maybeApplied = creates.Take(i).LastOrDefault(c => c.Status is not (>= 400 and < 500));
+                if (maybeApplied is null) continue;
+                var name = again.RecordName?.TrimEnd('.');
+                if (!lookups.Any(l => l.Time > maybeApplied.Time && l.Time < again.Time
+                        && string.Equals(l.LookupName!.TrimEnd('.'), name, StringComparison.OrdinalIgnoreCase)))
+                    found.Add($"{marker.Key}: create #{i + 1} at {again.Time:O} without a lookup of {name} since a create that may have been applied, at {maybeApplied.Time:O} (status {maybeApplied.Status})");
+            }
+        }
+        return found;
     }
 
     public static async Task<List<LoggedRequest>> RequestLogAsync(LocalStack stack) =>
@@ -305,8 +344,13 @@ internal static class Scenario
             claims.Count,
             claims.Count(c => c.OldHolder is not null && c.Live),
             claims.Count(c => c.OldHolder is not null && !c.Live),
-            claims.GroupBy(c => c.Holder).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()));
+            claims.GroupBy(c => c.Holder).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            claims.Where(c => c.OldHolder is not null && !c.Live).GroupBy(c => c.OldHolder!).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count()));
     }
+
+    /// <summary>The instance id LocalStack gave a worker process ("worker-3" runs as "w3").</summary>
+    public static string InstanceId(ManagedProcess worker) => "w" + worker.Name["worker-".Length..];
 
     private static string Str(JsonNode node, string name) => node[name]!.GetValue<string>();
 
