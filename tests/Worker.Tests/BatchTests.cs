@@ -58,6 +58,7 @@ public sealed class BatchTests : HarnessTest
             Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records"), Is.EqualTo(7));
             Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(7));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -103,6 +104,7 @@ public sealed class BatchTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(cname)).Status, Is.EqualTo(RecordStatus.Active));
             Assert.That(await h.RowAsync(a), Is.Null);
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [TestCase(16, 1)]
@@ -153,6 +155,7 @@ public sealed class BatchTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(ids[2])).Status, Is.EqualTo(RecordStatus.Active));
             Assert.That(h.Remote().Select(r => r.Content).Order(), Is.EqualTo(new[] { "192.0.2.4", "198.51.100.3" }));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -169,6 +172,7 @@ public sealed class BatchTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(ids[2])).ProviderRecordId, Is.EqualTo(handMade), "adopted, not posted twice");
             Assert.That(h.Remote(), Has.Count.EqualTo(5));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -222,6 +226,7 @@ public sealed class BatchTests : HarnessTest
             var pid = (await h.ExistingRowAsync(id)).ProviderRecordId;
             Assert.That(h.Remote().Single(r => r.Id == pid).Comment, Is.EqualTo(await h.MarkerAsync(id)), "each row adopted its own record");
         }
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -246,5 +251,6 @@ public sealed class BatchTests : HarnessTest
             Assert.That(h.Remote(), Has.Count.EqualTo(4));
             Assert.That(h.Requests().Skip(1).Select(r => r.Method), Is.EqualTo(new[] { "GET", "POST" }), "one listing, then one batch of posts");
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 }
