@@ -107,6 +107,62 @@ public sealed class BatchTests : HarnessTest
         await h.AssertNoStaleDuplicatesAsync();
     }
 
+    [Test]
+    public async Task Cname_whose_a_record_another_worker_is_deleting_waits_instead_of_failing()
+    {
+        var a = await h.InsertAsync("A", "www", "192.0.2.10");
+        await h.RunPassAsync();
+        await h.MarkAbsentAsync(a);
+        var cname = await h.InsertAsync("CNAME", "www", "target.example.net");
+        // Another worker claims the A row's delete (the oldest due row) and is slow to send it.
+        var other = h.Worker("instance-b", s => s["DnsWorker:BatchSize"] = "1").GetRequiredService<Claiming.RecordClaimer>();
+        Assert.That((await other.ClaimAsync(CancellationToken.None)).Single().Id, Is.EqualTo(a));
+
+        await h.RunPassAsync();
+
+        var waiting = await h.ExistingRowAsync(cname);
+        Assert.Multiple(() =>
+        {
+            Assert.That((waiting.Status, waiting.RetryCount), Is.EqualTo((RecordStatus.Pending, 0)), "not a failure of the CNAME");
+            Assert.That(waiting.LastError, Does.StartWith($"waiting: the A record of row {a} at this name is being deleted"));
+        });
+
+        // The other worker dies; its lease expires and the delete is taken over.
+        await h.ExecuteAsync("UPDATE domain_dns_records SET locked_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = @a", new { a });
+        await h.RunUntilAsync(async () => (await h.ExistingRowAsync(cname)).Status == RecordStatus.Active, "the CNAME active once the A is gone");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await h.RowAsync(a), Is.Null);
+            Assert.That(h.Remote().Select(r => r.Type), Is.EqualTo(new[] { "CNAME" }));
+        });
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
+    [Test]
+    public async Task Stop_between_batches_releases_the_unsent_rows_uncounted_and_loses_nothing()
+    {
+        var ids = await InsertManyAsync(6);
+        var pass = h.Worker(configure: s => s["Cloudflare:BatchLimit"] = "2").GetRequiredService<Reconciling.SyncPass>();
+        h.Emulator.AddFault(new FaultRule { Kind = FaultKind.Latency, Method = "POST", Count = 1, LatencyMs = 1500 });
+        using var stopping = new CancellationTokenSource();
+
+        var run = pass.RunOnceAsync(stopping.Token);
+        await WorkerHarness.EventuallyAsync(() => Task.FromResult(h.Emulator.Faults.Count == 0), "the first batch is held");
+        await stopping.CancelAsync();
+        await run;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(Batches(), Has.Count.EqualTo(1), "no batch started after stop");
+            Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(2), "the batch in flight finished");
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'pending' AND attempt_count = 0 AND locked_by IS NULL"),
+                Is.EqualTo(4), "the unsent rows are released, uncounted (no lookup needed later)");
+        });
+        await h.RunUntilIdleAsync();
+        Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(6));
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
     [TestCase(16, 1)]
     [TestCase(32, 2)]
     public async Task Refused_batch_is_bisected_to_the_bad_rows_which_fail_alone_while_the_rest_succeed(int n, int k)
