@@ -30,6 +30,11 @@ internal sealed partial class ZoneReconciler(
     /// <summary>Rows whose record may exist are looked up one by one up to this many; more share one zone listing.</summary>
     private const int ListingThreshold = 2;
 
+    /// <summary>How long a zone whose batch endpoint answered "no such route" is reconciled with plain requests.</summary>
+    private static readonly TimeSpan NoBatchFor = TimeSpan.FromMinutes(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> unbatchedZones = new();
+
     /// <param name="rows">Claimed rows of one zone and credential.</param>
     /// <param name="stopping">Once cancelled no further request is started; rows not yet sent are released.</param>
     /// <param name="abort">Once cancelled requests in flight are given up and their rows released.</param>
@@ -57,6 +62,11 @@ internal sealed partial class ZoneReconciler(
     /// <summary>Turns each open row into changes, or leaves it to the per-row path.</summary>
     private async Task PlanAsync(Zone zone, CancellationToken ct)
     {
+        if (unbatchedZones.TryGetValue(zone.Id, out var until) && until > DateTimeOffset.UtcNow)
+        {
+            zone.Singles.AddRange(zone.Rows);
+            return;
+        }
         var uncertain = zone.Rows.Where(r => r.MayExistRemotely).ToList();
         if (uncertain.Count > ListingThreshold)
         {
@@ -165,6 +175,7 @@ internal sealed partial class ZoneReconciler(
 
         foreach (var row in zone.Singles.Where(r => r.IsPresent).ToList()) await RunSingleAsync(zone, row, stopping, abort);
         foreach (var plan in zone.Plans.Where(p => p.HandOff)) await RunSingleAsync(zone, plan.Record, stopping, abort, lookupFirst: true);
+        foreach (var plan in zone.Plans.Where(p => p.Unbatched)) await RunSingleAsync(zone, plan.Record, stopping, abort);
     }
 
     private async Task RunSingleAsync(Zone zone, ClaimedRecord row, CancellationToken stopping, CancellationToken abort, bool lookupFirst = false)
@@ -177,6 +188,11 @@ internal sealed partial class ZoneReconciler(
     /// <summary>Sends one batch; a refused one is split in halves until the refused changes stand alone.</summary>
     private async Task SendAsync(Zone zone, IReadOnlyList<Change> changes, CancellationToken abort)
     {
+        if (zone.Unbatched)
+        {
+            foreach (var change in changes) change.Row.Unbatched = true;
+            return;
+        }
         if (zone.Blocked is { } blocked)
         {
             foreach (var change in changes) change.Row.Defer(blocked.Message, blocked.RetryAfter);
@@ -189,6 +205,14 @@ internal sealed partial class ZoneReconciler(
             var result = await cloudflare.BatchAsync(zone.Credential, zone.Id, Body(changes), abort);
             Apply(changes, result);
             LogBatch(zone.Id, changes.Count, 200, watch.ElapsedMilliseconds);
+        }
+        catch (CloudflareException ex) when (ex.Error.IsRefusal && ex.Error.HttpStatus is 404 or 405 && !ex.Error.IsNotFound)
+        {
+            // No batch endpoint at this base URL (a proxy or an older API): the rows go as plain requests, for a while.
+            LogNoBatch(zone.Id, ex.Error.ToString());
+            unbatchedZones[zone.Id] = DateTimeOffset.UtcNow + NoBatchFor;
+            zone.Unbatched = true;
+            foreach (var change in changes) change.Row.Unbatched = true;
         }
         catch (CloudflareException ex) when (ex.Error.IsRefusal)
         {
@@ -236,18 +260,42 @@ internal sealed partial class ZoneReconciler(
         return new BatchBody { Deletes = Of(ChangeKind.Delete), Patches = Of(ChangeKind.Patch), Posts = Of(ChangeKind.Post) };
     }
 
+    /// <summary>
+    /// Gives each post the record created for it: the one carrying its marker. A provider that leaves the comment out
+    /// of its answer is matched by type, name and content instead, which is unique within one batch (a second
+    /// identical post would have been refused); never by position.
+    /// </summary>
     private static void Apply(IReadOnlyList<Change> changes, BatchResult result)
     {
-        var posted = (result.Posts ?? []).Where(r => r.Comment is not null).ToLookup(r => r.Comment!);
-        foreach (var change in changes)
+        var unmatched = (result.Posts ?? []).ToList();
+        var posts = changes.Where(c => c.Kind == ChangeKind.Post).ToList();
+        foreach (var change in changes) change.Row.ProviderStatus = 200;
+        foreach (var post in posts)
         {
-            change.Row.ProviderStatus = 200;
-            if (change.Kind != ChangeKind.Post) continue;
-            change.Row.RemoteUncertain = true;
-            if (posted[change.Body.Comment!].FirstOrDefault() is { } created) change.Row.CreatedId = created.Id;
-            else change.Row.Error ??= $"cloudflare answered the batch without a record marked {change.Body.Comment}";
+            post.Row.RemoteUncertain = true;
+            if (unmatched.FirstOrDefault(r => r.Comment == post.Body.Comment) is not { } created) continue;
+            post.Row.CreatedId = created.Id;
+            unmatched.Remove(created);
+        }
+        foreach (var post in posts.Where(p => p.Row.CreatedId is null))
+        {
+            var same = unmatched.Where(r => r.Comment is null && SameRecord(post, r)).ToList();
+            if (same.Count == 1)
+            {
+                post.Row.CreatedId = same[0].Id;
+                unmatched.Remove(same[0]);
+            }
+            else
+            {
+                post.Row.Error ??= $"cloudflare answered the batch without a record marked {post.Body.Comment}";
+            }
         }
     }
+
+    private static bool SameRecord(Change post, CloudflareDnsRecord remote) =>
+        string.Equals(remote.Type, post.Row.Record.Type, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(remote.Name.TrimEnd('.'), post.Row.Record.Fqdn, StringComparison.OrdinalIgnoreCase)
+        && Shared.Records.RecordRules.ContentEquals(post.Row.Record.Type, post.Row.Record.Value, remote.Content);
 
     /// <summary>A change Cloudflare refused on its own (4xx): nothing of it was applied.</summary>
     private static void Refused(Zone zone, Change change, CloudflareError error)
@@ -284,6 +332,9 @@ internal sealed partial class ZoneReconciler(
         _ => null,
     };
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "zone {ZoneId}: the batch endpoint is not there ({Error}); plain requests for 10 minutes")]
+    private partial void LogNoBatch(string zoneId, string error);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "zone {ZoneId}: batch of {Changes} changes answered {ProviderStatus} in {ElapsedMs} ms")]
     private partial void LogBatch(string zoneId, int changes, int? providerStatus, long elapsedMs);
 
@@ -299,6 +350,9 @@ internal sealed partial class ZoneReconciler(
         public List<ClaimedRecord> Singles { get; } = [];
 
         public Dictionary<long, RecordOutcome> Outcomes { get; } = [];
+
+        /// <summary>The batch endpoint answered "no such route": the rest goes as plain requests.</summary>
+        public bool Unbatched { get; set; }
 
         /// <summary>Set by a 429 (or a spent budget): the zone's later batches are not sent.</summary>
         public CloudflareRateLimitedException? Blocked { get; set; }
@@ -344,6 +398,9 @@ internal sealed class RowPlan(ClaimedRecord record, Ownership ours)
 
     /// <summary>Refused in a way the per-row path resolves with a lookup (already exists, or gone).</summary>
     public bool HandOff { get; set; }
+
+    /// <summary>Not sent: the zone has no batch endpoint, so the per-row path sends it.</summary>
+    public bool Unbatched { get; set; }
 
     public void Add(ChangeKind kind, RecordBody body) => Changes.Add(new Change(this, kind, body));
 
