@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using DnsSync.Shared.Records;
 using Microsoft.AspNetCore.Authorization;
@@ -53,8 +55,24 @@ internal static class OpenApiSetup
                 if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
                     operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [] }];
                 foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
-                    if (parameter.In == ParameterLocation.Query && parameter.Name is { } name && QueryTypes.TryGetValue(name, out var schema))
-                        parameter.Schema = schema();
+                {
+                    if (parameter.In != ParameterLocation.Query || parameter.Name is null) continue;
+                    // Query records bind case-insensitively; the document names them as clients write them.
+                    parameter.Name = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name);
+                    if (QueryTypes.TryGetValue(parameter.Name, out var schema)) parameter.Schema = schema();
+                }
+                return Task.CompletedTask;
+            });
+            // Request records declare every field as a constructor parameter, which the generator reads as required; the
+            // fields a request cannot do without carry [Required], and only those are listed.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                var required = context.JsonTypeInfo.Type.GetProperties()
+                    .Where(p => p.GetCustomAttributes(typeof(RequiredAttribute), true).Length > 0)
+                    .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+                    .ToHashSet();
+                if (required.Count > 0 || schema.Required is { Count: > 0 } && context.JsonTypeInfo.Type.Name.EndsWith("Request", StringComparison.Ordinal))
+                    schema.Required = required;
                 return Task.CompletedTask;
             });
         });
