@@ -80,7 +80,9 @@ public sealed class SecretProtector
     {
         if (stored.StartsWith(BoundPrefix, StringComparison.Ordinal))
             throw new CryptographicException("Stored secret is bound to its api_keys row: decrypt it with the row's id.");
-        return Unprotect(stored, 0, out needsReprotect);
+        var plaintext = Decrypt(stored, 0, out var keyIndex);
+        needsReprotect = keyIndex != 0;
+        return plaintext;
     }
 
     /// <summary>Decrypts the token stored in the api_keys row <paramref name="boundTo"/>, bound (v2) or in an earlier form (v1, plaintext).</summary>
@@ -93,7 +95,15 @@ public sealed class SecretProtector
     /// </summary>
     public string Unprotect(string stored, long boundTo, out bool needsReprotect)
     {
-        needsReprotect = true;
+        var plaintext = Decrypt(stored, boundTo, out var keyIndex);
+        needsReprotect = keyIndex != 0 || !stored.StartsWith(BoundPrefix, StringComparison.Ordinal);
+        return plaintext;
+    }
+
+    /// <param name="keyIndex">0 when the current key decrypted it, above 0 for a previous key, -1 for plaintext.</param>
+    private string Decrypt(string stored, long boundTo, out int keyIndex)
+    {
+        keyIndex = -1;
         if (!IsProtected(stored)) return stored;
         var bound = stored.StartsWith(BoundPrefix, StringComparison.Ordinal);
         var context = bound ? BoundContext(boundTo) : Context;
@@ -115,7 +125,7 @@ public sealed class SecretProtector
             {
                 using var aes = new AesGcm(key, TagSize);
                 aes.Decrypt(input.AsSpan(0, NonceSize), input.AsSpan(NonceSize, length), input.AsSpan(NonceSize + length), plain, context);
-                needsReprotect = index > 0 || !bound;
+                keyIndex = index;
                 return Encoding.UTF8.GetString(plain);
             }
             catch (AuthenticationTagMismatchException) when (index < _previousKeys.Count)
