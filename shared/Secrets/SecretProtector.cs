@@ -100,7 +100,7 @@ public sealed class SecretProtector
         return plaintext;
     }
 
-    /// <param name="keyIndex">0 when the current key decrypted it, above 0 for a previous key, -1 for plaintext.</param>
+    // keyIndex: 0 when the current key decrypted it, above 0 for a previous key, -1 for plaintext.
     private string Decrypt(string stored, long boundTo, out int keyIndex)
     {
         keyIndex = -1;
