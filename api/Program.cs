@@ -27,7 +27,7 @@ try
 
     builder.AddApiLogging();
     builder.Services.AddJwtAuth(jwt);
-    builder.Services.AddRequestLimits(rateLimit);
+    builder.AddRequestLimits(rateLimit, largestBody: BulkCreateRecordsRequest.MaxBodyBytes);
     builder.Services.AddEnvelopeErrors();
     builder.Services.AddApiJson();
     builder.Services.AddApiDocumentation();

@@ -39,8 +39,10 @@ internal static class RequestLimits
     public static TBuilder WithMaxBodySize<TBuilder>(this TBuilder builder, long bytes) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new MaxBodySize(bytes));
 
-    public static IServiceCollection AddRequestLimits(this IServiceCollection services, RateLimitSettings settings) =>
-        services.AddRateLimiter(options =>
+    public static WebApplicationBuilder AddRequestLimits(this WebApplicationBuilder builder, RateLimitSettings settings, long largestBody)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = largestBody);
+        builder.Services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 settings.PermitsPerSecond == 0 || IsExempt(context.Request.Path)
@@ -64,6 +66,8 @@ internal static class RequestLimits
                     new ErrorData(RetryAfterSeconds: seconds)));
             };
         });
+        return builder;
+    }
 
     /// <summary>Refuses a body larger than the route allows from its Content-Length, and caps what is read of one without it.</summary>
     public static WebApplication UseRequestBodyLimits(this WebApplication app)
@@ -84,8 +88,8 @@ internal static class RequestLimits
     public static Task WriteTooLargeAsync(HttpContext context)
     {
         var limit = LimitOf(context);
-        // The body is left unread: the connection is closed after this answer rather than drained.
-        context.Response.Headers.Connection = "close";
+        // The app never reads the body; Kestrel discards it after the answer (up to its own limit, the largest any route
+        // takes), so the client reads this answer instead of a reset connection.
         return ErrorHandling.WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
             $"request body is larger than {limit / 1024} KiB, the limit of {context.Request.Method} {context.Request.Path}",
             new ErrorData(MaxBodyBytes: limit));
