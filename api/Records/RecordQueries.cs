@@ -5,8 +5,11 @@ using DnsSync.Shared.Records;
 namespace DnsSync.Api.Records;
 
 /// <summary>The SQL of the record endpoints. Every write sets updated_at (and created_at) to UTC explicitly.</summary>
-internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals totals)
+internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals? totals = null)
 {
+    // The worker tests build this class with a data source alone; the api passes its shared totals cache.
+    private readonly RecordTotals _totals = totals ?? new RecordTotals(TimeProvider.System);
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, string> _zones = new();
 
     // Every record read joins its domain for the fqdn; Dapper splits the row at "domain".
@@ -297,7 +300,7 @@ internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals tot
         var rows = await QueryRecordsAsync(connection, new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         var more = rows.Count > filter.Paging.PageSize;
         var page = more ? rows.Take(filter.Paging.PageSize).ToList() : rows;
-        var (total, exact) = await totals.CountAsync(connection, condition, parameters, cancellationToken);
+        var (total, exact) = await _totals.CountAsync(connection, condition, parameters, cancellationToken);
         return new PagedList<RecordDto>(page, total, filter.Paging.Page, filter.Paging.PageSize)
         {
             NextCursor = page.Count == 0 ? null : Paging.CursorAfter(page[^1].Id, more),
