@@ -79,24 +79,26 @@ internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals? to
 
     // The create batch is a constant of the class, not of CreateAsync, so the benchmarks can send exactly this
     // SQL straight to the database and split the api's cost into database and process (tests/Benchmarks).
-    internal const string CreateSql = $"""
-        SET @dns_locked = IF(@LockName IS NULL, 1, GET_LOCK(@LockName, 5));
-        SET @dns_now = UTC_TIMESTAMP(6),
-            @dns_domain_ok = (
-                SELECT COUNT(*) FROM domains d
-                JOIN domain_dns_providers p ON p.domain_id = d.id AND p.status = 'active'
-                JOIN api_keys k ON k.id = p.api_key_id AND k.status = 'active'
-                WHERE d.id = @DomainId AND d.status = 'active'),
-            @dns_clash = (
-                SELECT MIN(r.id) FROM domain_dns_records r
-                WHERE r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
-                  AND ((r.type = @Type AND r.value = @Value) OR (@LockName IS NOT NULL AND (r.type = 'CNAME'
-                       OR (@Type = 'CNAME' AND r.type IN ('A', 'AAAA'))))));
+    // One INSERT … SELECT checks the domain (its join yields no row unless domain, binding and key are active) and
+    // the clash (NOT EXISTS) and inserts. It runs in READ COMMITTED (SET TRANSACTION applies to the next transaction
+    // only, the INSERT): its reads are then consistent reads that take no InnoDB locks, so creates of different names
+    // never meet in a gap lock, and each sees every row committed before it.
+    internal const string CreateSql = """
+        SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+        SET @dns_locked = IF(@LockName IS NULL, 1, GET_LOCK(@LockName, 5)), @dns_now = UTC_TIMESTAMP(6);
         INSERT INTO domain_dns_records
             (domain_id, type, name, value, ttl, proxied, status, desired_state, owner_type, owner_id, created_at, updated_at)
         SELECT @DomainId, @Type, @Name, @Value, @Ttl, @Proxied, 'pending', 'present', @OwnerType, @OwnerId, @dns_now, @dns_now
-        FROM DUAL WHERE @dns_locked = 1 AND @dns_domain_ok > 0 AND @dns_clash IS NULL;
-        SELECT @dns_locked AS Locked, @dns_domain_ok AS DomainOk, ROW_COUNT() AS Inserted, LAST_INSERT_ID() AS Id, @dns_now AS Now,
+        FROM domains d
+        JOIN domain_dns_providers p ON p.domain_id = d.id AND p.status = 'active'
+        JOIN api_keys k ON k.id = p.api_key_id AND k.status = 'active'
+        WHERE d.id = @DomainId AND d.status = 'active' AND @dns_locked = 1
+          AND NOT EXISTS (
+              SELECT 1 FROM domain_dns_records r
+              WHERE r.domain_id = @DomainId AND r.name = @Name AND r.desired_state = 'present'
+                AND ((r.type = @Type AND r.value = @Value) OR (@LockName IS NOT NULL AND (r.type = 'CNAME'
+                     OR (@Type = 'CNAME' AND r.type IN ('A', 'AAAA'))))));
+        SELECT @dns_locked AS Locked, ROW_COUNT() AS Inserted, LAST_INSERT_ID() AS Id, @dns_now AS Now,
                IF(@LockName IS NULL, 0, RELEASE_LOCK(@LockName)) AS Released;
         """;
 
@@ -136,7 +138,6 @@ internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals? to
                 flags = await grid.ReadSingleAsync<CreateFlags>();
             }
             if (flags.Locked != 1) return new CreateOutcome.Busy();
-            if (flags.DomainOk == 0) return new CreateOutcome.DomainNotUsable();
             if (flags.Inserted == 1)
                 return new CreateOutcome.Created(new RecordDto(
                     flags.Id, record.DomainId, record.Type, record.Name, RecordRules.ToFqdn(zone, record.Name), record.Value, record.Ttl,
@@ -152,7 +153,10 @@ internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals? to
                     $"{(record.Type == "CNAME" ? "a CNAME" : $"an {record.Type} record")} cannot share the name '{record.Name}' with "
                     + $"the present {clash.Type} record {clash.Id}: a CNAME must be the only A/AAAA/CNAME record at its name",
                     clash.Id);
-            return new CreateOutcome.Conflict("a conflicting record changed while this one was being created: retry", 0);
+            // Nothing stopped it at its name, so the domain did (or a conflicting row went away meanwhile).
+            return await FindDomainTargetAsync(record.DomainId, cancellationToken) is { Usable: true }
+                ? new CreateOutcome.Conflict("a conflicting record changed while this one was being created: retry", 0)
+                : new CreateOutcome.DomainNotUsable();
         }
         catch (MySqlException ex)
         {
@@ -362,7 +366,6 @@ internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals? to
     private sealed class CreateFlags
     {
         public long? Locked { get; init; }
-        public long DomainOk { get; init; }
         public long Inserted { get; init; }
         public long Id { get; init; }
         // A session variable carries no column type, so its kind is set here: every time in the schema is UTC.
