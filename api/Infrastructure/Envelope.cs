@@ -58,6 +58,11 @@ internal static class ApiResults
 
     public static Conflict<Envelope<ErrorData>> Conflict(string message, ErrorData data) => TypedResults.Conflict(Error(409, message, data));
 
+    /// <summary>Items of a request that collide with present records or with each other, listed like validation errors.</summary>
+    public static Conflict<Envelope<ErrorData>> Conflicts(IReadOnlyList<FieldError> errors) =>
+        Conflict("conflicting records: " + string.Join("; ", errors.Take(20).Select(e => e.Message)) + (errors.Count > 20 ? $"; … {errors.Count - 20} more in data.errors" : ""),
+            new ErrorData(errors));
+
     /// <summary>A record changed since the client read it: names the version it is at now.</summary>
     public static Conflict<Envelope<ErrorData>> Stale(long id, long expected, long current) => Conflict(
         $"record {id} is at version {current}, not {expected}: read it again and resend the change with version {current}",

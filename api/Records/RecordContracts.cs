@@ -87,6 +87,9 @@ public sealed record UpdateRecordRequest([property: Required] long? Id, string? 
         return validation.Errors;
     }
 
+    internal bool ChangesNothing(RecordDto current, string? value) =>
+        (value ?? current.Value) == current.Value && (Ttl ?? current.Ttl) == current.Ttl && (Proxied ?? current.Proxied) == current.Proxied;
+
     /// <summary>The checks that need the stored record: content of its type, proxying of its type.</summary>
     internal IReadOnlyList<FieldError> ValidateFor(RecordDto current, out string? value)
     {

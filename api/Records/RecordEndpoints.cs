@@ -49,8 +49,7 @@ internal static class RecordEndpoints
         {
             BulkOutcome.Done done => ApiResults.Ok(done.Result),
             BulkOutcome.Invalid invalid => ApiResults.Invalid(invalid.Errors),
-            BulkOutcome.Conflicts conflicts => ApiResults.Conflict(ApiResults.ValidationMessage(conflicts.Errors).Replace("invalid request", "conflicting records"),
-                new ErrorData(conflicts.Errors)),
+            BulkOutcome.Conflicts conflicts => ApiResults.Conflicts(conflicts.Errors),
             _ => ApiResults.Unavailable("other creates for these names are still running: retry shortly"),
         };
     }
@@ -69,8 +68,7 @@ internal static class RecordEndpoints
         if (current.DesiredState != DesiredState.Present) return BeingDeleted(id);
         if (request.ValidateFor(current, out var value) is { Count: > 0 } invalid) return ApiResults.Invalid(invalid);
         // An update that changes nothing is answered with the record as it is: no version bump, no re-sync.
-        if ((value ?? current.Value) == current.Value && (request.Ttl ?? current.Ttl) == current.Ttl && (request.Proxied ?? current.Proxied) == current.Proxied)
-            return ApiResults.Ok(current);
+        if (request.ChangesNothing(current, value)) return ApiResults.Ok(current);
         var result = await queries.UpdateAsync(id, value, request.Ttl, request.Proxied, version, cancellationToken);
         return result.Outcome switch
         {

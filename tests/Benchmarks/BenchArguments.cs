@@ -1,9 +1,9 @@
 namespace DnsSync.Benchmarks;
 
-/// <summary>Command line of the benchmark: <c>[--quick] [--out DIR] [--only latency|api|claim|scale]</c>.</summary>
+/// <summary>Command line of the benchmark: <c>[--quick] [--out DIR] [--only latency|api|claim]</c>.</summary>
 internal sealed record BenchArguments(bool Quick, string? OutDirectory, string? Error)
 {
-    public static readonly string[] Scenarios = ["latency", "api", "claim", "scale"];
+    public static readonly string[] Scenarios = ["latency", "api", "claim"];
 
     /// <summary>Run only this scenario group (for profiling a change); null = all.</summary>
     public string? Only { get; init; }
