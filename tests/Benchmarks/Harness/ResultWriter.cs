@@ -129,6 +129,8 @@ internal static class ResultWriter
             Line();
         }
 
+        if (r.ApiScale is { } scale) Scenarios.ApiScaleScenario.Render(scale, text => Line(text));
+
         if (r.Memory.PeakRssMiB.Count > 0)
         {
             Line("### 5. Peak RSS (VmHWM)");

@@ -13,6 +13,7 @@ internal sealed record BenchResults
     public ConvergenceResult? Convergence { get; set; }
     public ApiThroughputResult? Throughput { get; set; }
     public ClaimCostResult? ClaimCost { get; set; }
+    public Scenarios.ApiScaleResult? ApiScale { get; set; }
     public MemoryResult Memory { get; } = new();
     public List<GoalResult> Goals { get; } = [];
 }
