@@ -219,14 +219,37 @@ public sealed class BatchTests : HarnessTest
     {
         var ids = await InsertManyAsync(5);
         var handMade = await h.CreateRemoteAsync("A", "host3", "192.0.2.3");
+        var before = h.Requests().Count;
 
         await h.RunUntilIdleAsync();
 
         Assert.Multiple(async () =>
         {
+            Assert.That(h.Requests().Skip(before).Select(r => r.Method), Is.EqualTo(new[] { "POST", "GET", "POST" }),
+                "the refused batch, one listing that finds the record, the batch without it");
             Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(5));
             Assert.That((await h.ExistingRowAsync(ids[2])).ProviderRecordId, Is.EqualTo(handMade), "adopted, not posted twice");
             Assert.That(h.Remote(), Has.Count.EqualTo(5));
+        });
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
+    [Test]
+    public async Task Rows_whose_identical_records_all_exist_already_are_adopted_with_one_listing_not_a_split()
+    {
+        var ids = await InsertManyAsync(16);
+        var handMade = new List<string>();
+        for (var i = 1; i <= 16; i++) handMade.Add(await h.CreateRemoteAsync("A", $"host{i}", $"192.0.2.{i}"));
+        var before = h.Requests().Count;
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(h.Requests().Skip(before).Select(r => r.Method), Is.EqualTo(new[] { "POST", "GET" }),
+                "2 requests, not the 2n − 1 of splitting a batch of n that could outlast the lease");
+            Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(16));
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE provider_record_id IN @handMade", new { handMade }), Is.EqualTo(16));
         });
         await h.AssertNoStaleDuplicatesAsync();
     }

@@ -160,7 +160,8 @@ internal sealed partial class ZoneReconciler(
         // Deletes first, so a record a post replaces at its name is gone before the post.
         foreach (var row in zone.Singles.Where(r => !r.IsPresent).ToList()) await RunSingleAsync(zone, row, stopping, abort);
 
-        var changes = zone.Plans.SelectMany(p => p.Changes).OrderBy(c => c.Kind).ToList();
+        var batched = zone.Plans.Where(p => p.Changes.Count > 0).ToList();
+        var changes = batched.SelectMany(p => p.Changes).OrderBy(c => c.Kind).ToList();
         var limit = zone.Rows.Min(r => r.BatchLimit ?? options.Value.BatchLimit);
         foreach (var chunk in changes.Chunk(limit))
         {
@@ -171,7 +172,7 @@ internal sealed partial class ZoneReconciler(
             }
             await SendAsync(zone, chunk, abort);
         }
-        foreach (var plan in zone.Plans.Where(p => p.Changes.Count > 0)) zone.Outcomes[plan.Record.Id] = plan.Outcome();
+        foreach (var plan in batched) zone.Outcomes[plan.Record.Id] = plan.Outcome();
 
         foreach (var row in zone.Singles.Where(r => r.IsPresent).ToList()) await RunSingleAsync(zone, row, stopping, abort);
         foreach (var plan in zone.Plans.Where(p => p.HandOff)) await RunSingleAsync(zone, plan.Record, stopping, abort, lookupFirst: true);
@@ -214,6 +215,15 @@ internal sealed partial class ZoneReconciler(
             zone.Unbatched = true;
             foreach (var change in changes) change.Row.Unbatched = true;
         }
+        catch (CloudflareException ex) when (ex.Error.IsRefusal && ex.Error.IsAlreadyExists && !zone.ListedForExisting
+                                              && changes.Count > 1 && changes.Any(c => c.Kind == ChangeKind.Post))
+        {
+            // Records already there (made by hand, or imported): one listing of the zone finds them all, where
+            // splitting the batch would cost two requests per row and could outlast the lease, pass after pass.
+            LogBatch(zone.Id, changes.Count, ex.Error.HttpStatus, watch.ElapsedMilliseconds);
+            zone.ListedForExisting = true;
+            if (await AdoptExistingAsync(zone, changes, abort) is { Count: > 0 } rest) await SendAsync(zone, rest, abort);
+        }
         catch (CloudflareException ex) when (ex.Error.IsRefusal)
         {
             LogBatch(zone.Id, changes.Count, ex.Error.HttpStatus, watch.ElapsedMilliseconds);
@@ -252,6 +262,51 @@ internal sealed partial class ZoneReconciler(
                 change.Row.ProviderStatus = ex is CloudflareException failed ? failed.Error.HttpStatus : null;
             }
         }
+    }
+
+    /// <summary>
+    /// Lists the zone and takes, for each post of a batch refused as "already exists", the identical record that is
+    /// the row's to adopt (<see cref="RemoteRecords.ForPresent"/>); one that needs more than adopting (a stale copy,
+    /// extra copies) goes to the per-row path. Returns the changes still to send; if the listing fails, all of them
+    /// (they are then split as any refused batch).
+    /// </summary>
+    private async Task<IReadOnlyList<Change>> AdoptExistingAsync(Zone zone, IReadOnlyList<Change> changes, CancellationToken abort)
+    {
+        List<CloudflareDnsRecord> listing;
+        try
+        {
+            single.EnsureLease(zone.Rows[0]);
+            listing = await cloudflare.ListZoneAsync(zone.Credential, zone.Id, abort);
+        }
+        catch (Exception ex) when (ex is CloudflareException or CloudflareTransportException or CloudflareRateLimitedException or LeaseExpiringException)
+        {
+            return changes;
+        }
+        var byName = listing.ToLookup(r => (r.Type, r.Name.TrimEnd('.').ToLowerInvariant()));
+        var rest = new List<Change>();
+        foreach (var change in changes)
+        {
+            var row = change.Row;
+            if (change.Kind == ChangeKind.Post)
+            {
+                var remote = byName[(row.Record.Type, row.Record.Fqdn.ToLowerInvariant())];
+                var (keep, extras) = RemoteRecords.ForPresent(row.Record, row.Ours, remote, zone.Claims(row.Record));
+                if (keep is not null && extras.Count == 0 && RemoteRecords.Matches(row.Record, keep))
+                {
+                    row.KeepId = keep.Id;
+                    row.Action = "adopt";
+                    row.ProviderStatus = 200;
+                    continue;
+                }
+                if (keep is not null)
+                {
+                    row.HandOff = true;
+                    continue;
+                }
+            }
+            rest.Add(change);
+        }
+        return rest;
     }
 
     private static BatchBody Body(IReadOnlyList<Change> changes)
@@ -350,6 +405,9 @@ internal sealed partial class ZoneReconciler(
         public List<ClaimedRecord> Singles { get; } = [];
 
         public Dictionary<long, RecordOutcome> Outcomes { get; } = [];
+
+        /// <summary>Set once the zone was listed to adopt records a batch found already there (once per pass).</summary>
+        public bool ListedForExisting { get; set; }
 
         /// <summary>The batch endpoint answered "no such route": the rest goes as plain requests.</summary>
         public bool Unbatched { get; set; }
