@@ -290,9 +290,12 @@ internal sealed class RecordQueries(MySqlDataSource dataSource, RecordTotals? to
     public async Task<PagedList<RecordDto>> ListAsync(RecordFilter filter, CancellationToken cancellationToken)
     {
         var (condition, parameters) = Where(filter);
+        // STRAIGHT_JOIN: records drive the join, read newest first through the index of the filter (or the primary
+        // key) and stopped by LIMIT; left to itself the optimizer may start from the small domains table and sort every
+        // matching record (0.6 s for an unfiltered page of 300,000 rows).
         var sql = $"""
             SELECT {Projection}
-            FROM domain_dns_records r JOIN domains d ON d.id = r.domain_id
+            FROM domain_dns_records r STRAIGHT_JOIN domains d ON d.id = r.domain_id
             {condition}{(filter.Paging.After is null ? "" : (condition.Length == 0 ? "WHERE" : " AND") + " r.id < @After")}
             ORDER BY r.id DESC
             LIMIT @Take OFFSET @Skip

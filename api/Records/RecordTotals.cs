@@ -11,7 +11,8 @@ namespace DnsSync.Api.Records;
 /// </summary>
 internal sealed class RecordTotals(TimeProvider time)
 {
-    public const int ExactUpTo = 10_000;
+    // Counting up to 1,000 index entries costs about 2 ms; 10,000 cost 20 ms, as much as the page itself should.
+    public const int ExactUpTo = 1_000;
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(60);
     private const int MaxCachedFilters = 10_000;
 
