@@ -45,7 +45,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
         var path = (http.Request.PathBase + http.Request.Path).Value ?? "/";
         var query = http.Request.QueryString.Value ?? "";
         var identity = CloudflareAuthFilter.Authenticate(http.Request.Headers).Credential?.Identity;
-        var (name, comment) = await ReadNameAndCommentAsync(http.Request);
+        var (name, comment, posts) = await ReadSentRecordsAsync(http.Request);
         var failed = false;
         try
         {
@@ -72,26 +72,37 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
                 RequestContext.GetFault(http),
                 (options.TimeProvider.GetUtcNow() - started).TotalMilliseconds,
                 name,
-                comment));
+                comment,
+                posts));
         }
     }
 
-    private const int MaxBodyPeek = 64 * 1024;
+    /// <summary>Room for a batch of 3,500 changes (a paid plan's limit).</summary>
+    private const int MaxBodyPeek = 4 * 1024 * 1024;
 
-    /// <summary>The body's top-level "name" and "comment" strings; the body is rewound for the handler.</summary>
-    private static async Task<(string? Name, string? Comment)> ReadNameAndCommentAsync(HttpRequest request)
+    /// <summary>
+    /// The body's top-level "name" and "comment" strings, and those of each object in its "posts" array (a batch's
+    /// creates); the body is rewound for the handler.
+    /// </summary>
+    private static async Task<(string? Name, string? Comment, IReadOnlyList<SentRecord>? Posts)> ReadSentRecordsAsync(HttpRequest request)
     {
-        if (request.Method is not ("POST" or "PUT" or "PATCH") || request.ContentLength is 0 or > MaxBodyPeek) return (null, null);
+        if (request.Method is not ("POST" or "PUT" or "PATCH") || request.ContentLength is 0 or > MaxBodyPeek) return (null, null, null);
         request.EnableBuffering();
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
             var root = document.RootElement;
-            return root.ValueKind == JsonValueKind.Object ? (StringProperty(root, "name"), StringProperty(root, "comment")) : (null, null);
+            if (root.ValueKind != JsonValueKind.Object) return (null, null, null);
+            var posts = root.TryGetProperty("posts", out var array) && array.ValueKind == JsonValueKind.Array
+                ? array.EnumerateArray()
+                    .Select(p => p.ValueKind == JsonValueKind.Object ? new SentRecord(StringProperty(p, "name"), StringProperty(p, "comment")) : new SentRecord(null, null))
+                    .ToList()
+                : null;
+            return (StringProperty(root, "name"), StringProperty(root, "comment"), posts);
         }
         catch (Exception ex) when (ex is JsonException or IOException or OperationCanceledException)
         {
-            return (null, null);
+            return (null, null, null);
         }
         finally
         {
