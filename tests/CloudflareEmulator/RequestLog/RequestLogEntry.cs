@@ -9,7 +9,8 @@ namespace DnsSync.CloudflareEmulator;
 /// the emulator held it (until the reply or the drop), so [Time, Time + DurationMs] is when it was in flight.
 /// <see cref="RecordName"/> and <see cref="Comment"/> are the <c>name</c> and <c>comment</c> of a JSON object body
 /// as sent (POST, PUT, PATCH), whether or not the request was then applied; <see cref="Posts"/> the <c>name</c> and
-/// <c>comment</c> of each record in a body's <c>posts</c> array (a batch), in the order sent, null without one.
+/// <c>comment</c> of each record in a body's <c>posts</c> array (a batch), in the order sent, null without one, each
+/// with the id of the record it created when the batch was applied (also when a fault then replaced the reply).
 /// </summary>
 public sealed record RequestLogEntry(
     string Method,
@@ -25,5 +26,8 @@ public sealed record RequestLogEntry(
     string? Comment = null,
     IReadOnlyList<SentRecord>? Posts = null);
 
-/// <summary>The <c>name</c> and <c>comment</c> of one record a request body sends.</summary>
-public sealed record SentRecord(string? Name, string? Comment);
+/// <summary>
+/// The <c>name</c> and <c>comment</c> of one record a request body sends; <see cref="CreatedId"/> the record it created,
+/// null when nothing was applied.
+/// </summary>
+public sealed record SentRecord(string? Name, string? Comment, string? CreatedId = null);

@@ -73,9 +73,14 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
                 (options.TimeProvider.GetUtcNow() - started).TotalMilliseconds,
                 name,
                 comment,
-                posts));
+                WithCreatedIds(posts, RequestContext.GetCreatedByPosts(http))));
         }
     }
+
+    private static List<SentRecord>? WithCreatedIds(List<SentRecord>? posts, IReadOnlyList<string>? created) =>
+        posts is not null && created is not null && created.Count == posts.Count
+            ? posts.Select((p, i) => p with { CreatedId = created[i] }).ToList()
+            : posts;
 
     /// <summary>Room for a batch of 3,500 changes (a paid plan's limit).</summary>
     private const int MaxBodyPeek = 4 * 1024 * 1024;
@@ -84,7 +89,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
     /// The body's top-level "name" and "comment" strings, and those of each object in its "posts" array (a batch's
     /// creates); the body is rewound for the handler.
     /// </summary>
-    private static async Task<(string? Name, string? Comment, IReadOnlyList<SentRecord>? Posts)> ReadSentRecordsAsync(HttpRequest request)
+    private static async Task<(string? Name, string? Comment, List<SentRecord>? Posts)> ReadSentRecordsAsync(HttpRequest request)
     {
         if (request.Method is not ("POST" or "PUT" or "PATCH") || request.ContentLength is 0 or > MaxBodyPeek) return (null, null, null);
         request.EnableBuffering();
