@@ -91,6 +91,8 @@ public sealed class FaultTests : EmulatorTestBase
             Assert.That(batch.Posts?.Select(p => p.CreatedId), kind == FaultKind.RateLimit ? Is.All.Null : Is.EqualTo(created),
                 "the record each post created, when the batch was applied (the reply lost or not)");
             Assert.That(created, Has.Count.EqualTo(kind == FaultKind.RateLimit ? 0 : 2));
+            Assert.That(batch.Deletes, Is.EqualTo(new[] { existing }), "the ids of the deletes as sent");
+            Assert.That(batch.Patches, Is.Null, "no patches sent");
             Assert.That((batch.RecordName, batch.Comment), Is.EqualTo(((string?)null, (string?)null)), "a batch body has no top-level record");
             Assert.That(Server.Requests[0].Posts, Is.Null, "a create's body has no posts");
         });

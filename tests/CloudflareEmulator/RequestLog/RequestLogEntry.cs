@@ -10,7 +10,9 @@ namespace DnsSync.CloudflareEmulator;
 /// <see cref="RecordName"/> and <see cref="Comment"/> are the <c>name</c> and <c>comment</c> of a JSON object body
 /// as sent (POST, PUT, PATCH), whether or not the request was then applied; <see cref="Posts"/> the <c>name</c> and
 /// <c>comment</c> of each record in a body's <c>posts</c> array (a batch), in the order sent, null without one, each
-/// with the id of the record it created when the batch was applied (also when a fault then replaced the reply).
+/// with the id of the record it created when the batch was applied (also when a fault then replaced the reply);
+/// <see cref="Patches"/> and <see cref="Deletes"/> the <c>id</c> of each element of a batch's <c>patches</c> and
+/// <c>deletes</c>, as sent.
 /// </summary>
 public sealed record RequestLogEntry(
     string Method,
@@ -24,7 +26,9 @@ public sealed record RequestLogEntry(
     double DurationMs = 0,
     string? RecordName = null,
     string? Comment = null,
-    IReadOnlyList<SentRecord>? Posts = null);
+    IReadOnlyList<SentRecord>? Posts = null,
+    IReadOnlyList<string?>? Patches = null,
+    IReadOnlyList<string?>? Deletes = null);
 
 /// <summary>
 /// The <c>name</c> and <c>comment</c> of one record a request body sends; <see cref="CreatedId"/> the record it created,

@@ -45,7 +45,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
         var path = (http.Request.PathBase + http.Request.Path).Value ?? "/";
         var query = http.Request.QueryString.Value ?? "";
         var identity = CloudflareAuthFilter.Authenticate(http.Request.Headers).Credential?.Identity;
-        var (name, comment, posts) = await ReadSentRecordsAsync(http.Request);
+        var sent = await ReadSentBodyAsync(http.Request);
         var failed = false;
         try
         {
@@ -71,9 +71,11 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
                 RequestContext.TouchedRecordIds(http).Distinct().ToList(),
                 RequestContext.GetFault(http),
                 (options.TimeProvider.GetUtcNow() - started).TotalMilliseconds,
-                name,
-                comment,
-                WithCreatedIds(posts, RequestContext.GetCreatedByPosts(http))));
+                sent.Name,
+                sent.Comment,
+                WithCreatedIds(sent.Posts, RequestContext.GetCreatedByPosts(http)),
+                sent.Patches,
+                sent.Deletes));
         }
     }
 
@@ -85,29 +87,35 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
     /// <summary>Room for a batch of 3,500 changes (a paid plan's limit).</summary>
     private const int MaxBodyPeek = 4 * 1024 * 1024;
 
-    /// <summary>
-    /// The body's top-level "name" and "comment" strings, and those of each object in its "posts" array (a batch's
-    /// creates); the body is rewound for the handler.
-    /// </summary>
-    private static async Task<(string? Name, string? Comment, List<SentRecord>? Posts)> ReadSentRecordsAsync(HttpRequest request)
+    /// <summary>What a request body sends, as far as the log records it.</summary>
+    private sealed record SentBody(string? Name, string? Comment, List<SentRecord>? Posts, List<string?>? Patches, List<string?>? Deletes)
     {
-        if (request.Method is not ("POST" or "PUT" or "PATCH") || request.ContentLength is 0 or > MaxBodyPeek) return (null, null, null);
+        public static readonly SentBody None = new(null, null, null, null, null);
+    }
+
+    /// <summary>
+    /// The body's top-level "name" and "comment" strings, the name and comment of each object in its "posts" array
+    /// and the "id" of each in its "patches" and "deletes" arrays (a batch); the body is rewound for the handler.
+    /// </summary>
+    private static async Task<SentBody> ReadSentBodyAsync(HttpRequest request)
+    {
+        if (request.Method is not ("POST" or "PUT" or "PATCH") || request.ContentLength is 0 or > MaxBodyPeek) return SentBody.None;
         request.EnableBuffering();
         try
         {
             using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return (null, null, null);
-            var posts = root.TryGetProperty("posts", out var array) && array.ValueKind == JsonValueKind.Array
-                ? array.EnumerateArray()
-                    .Select(p => p.ValueKind == JsonValueKind.Object ? new SentRecord(StringProperty(p, "name"), StringProperty(p, "comment")) : new SentRecord(null, null))
-                    .ToList()
-                : null;
-            return (StringProperty(root, "name"), StringProperty(root, "comment"), posts);
+            if (root.ValueKind != JsonValueKind.Object) return SentBody.None;
+            return new SentBody(
+                StringProperty(root, "name"),
+                StringProperty(root, "comment"),
+                Objects(root, "posts")?.Select(p => new SentRecord(StringProperty(p, "name"), StringProperty(p, "comment"))).ToList(),
+                Objects(root, "patches")?.Select(p => StringProperty(p, "id")).ToList(),
+                Objects(root, "deletes")?.Select(p => StringProperty(p, "id")).ToList());
         }
         catch (Exception ex) when (ex is JsonException or IOException or OperationCanceledException)
         {
-            return (null, null, null);
+            return SentBody.None;
         }
         finally
         {
@@ -115,6 +123,12 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, RequestLogStore
         }
     }
 
+    /// <summary>The elements of an array property (non-objects read as empty objects), or null when there is no array.</summary>
+    private static IEnumerable<JsonElement>? Objects(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var array) && array.ValueKind == JsonValueKind.Array
+            ? array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Object ? e : default).ToList()
+            : null;
+
     private static string? StringProperty(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

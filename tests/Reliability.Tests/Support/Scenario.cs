@@ -15,12 +15,13 @@ internal sealed record RecordSpec(string Type, string Name, string Value, int Tt
 /// <summary>
 /// One Cloudflare-surface request from the emulator's log; [Time, End] is when it was in flight. RecordName and
 /// Comment are the sent body's (creates and changes), Posts those of each post of a batch body (with the record each
-/// created when the batch was applied), LookupName the <c>name</c> filter of a list request.
+/// created when the batch was applied), Patches and Deletes the ids a batch body patches and deletes, LookupName the
+/// <c>name</c> filter of a list request.
 /// </summary>
 internal sealed record LoggedRequest(
     string Method, string Path, string Query, int Status, DateTimeOffset Time, string? Credential,
     IReadOnlyList<string> RecordIds, string? Fault, double DurationMs, string? RecordName = null, string? Comment = null,
-    IReadOnlyList<SentPost>? Posts = null)
+    IReadOnlyList<SentPost>? Posts = null, IReadOnlyList<string?>? Patches = null, IReadOnlyList<string?>? Deletes = null)
 {
     public DateTimeOffset End => Time.AddMilliseconds(DurationMs);
     public bool IsMutation => Method is "POST" or "PATCH" or "PUT" or "DELETE";
@@ -50,6 +51,12 @@ internal sealed record LoggedRequest(
             return at >= 0 && at + 1 < parts.Length ? parts[at + 1] : null;
         }
     }
+
+    /// <summary>How many records this request asked to change in place (a PATCH, or the patches of a batch).</summary>
+    public int PatchCount => Method == "PATCH" ? 1 : IsBatch ? Patches?.Count ?? 0 : 0;
+
+    /// <summary>How many records this request asked to delete (a DELETE, or the deletes of a batch).</summary>
+    public int DeleteCount => Method == "DELETE" ? 1 : IsBatch ? Deletes?.Count ?? 0 : 0;
 
     /// <summary>Every record this request asked to create: a create's body, or each post of a batch (CreatedId when applied).</summary>
     public IReadOnlyList<SentPost> Creates =>
