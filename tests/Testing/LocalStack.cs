@@ -33,7 +33,8 @@ public sealed record LocalStackOptions
 /// </summary>
 public sealed class LocalStack : IAsyncDisposable
 {
-    private const string CloudflareToken = "stack-cloudflare-token";
+    /// <summary>The Cloudflare API token every zone of the stack is granted to (for records made "by hand" at the emulator).</summary>
+    public const string CloudflareToken = "stack-cloudflare-token";
     private readonly LocalStackOptions _options;
     private readonly Dictionary<string, string?> _baseEnvironment;
     private int _workerSequence;
