@@ -44,16 +44,19 @@ public sealed class HostFactsTests
     [TestCase(new[] { "--quick" }, true, null)]
     [TestCase(new[] { "--out" }, false, "--out needs a directory")]
     [TestCase(new[] { "--fast" }, false, "unknown argument '--fast'")]
-    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim")]
+    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim, bulk, failover, faults")]
     public void Arguments_are_parsed_strictly(string[] args, bool quick, string? error)
     {
         var parsed = BenchArguments.Parse(args);
         Assert.That((parsed.Quick, parsed.Error), Is.EqualTo((quick, error)));
     }
 
-    [Test]
-    public void Only_selects_one_scenario_group() =>
-        Assert.That(BenchArguments.Parse(["--only", "claim", "--quick"]), Is.EqualTo(new BenchArguments(true, null, null) { Only = "claim" }));
+    [TestCase("claim")]
+    [TestCase("bulk")]
+    [TestCase("failover")]
+    [TestCase("faults")]
+    public void Only_selects_one_scenario_group(string group) =>
+        Assert.That(BenchArguments.Parse(["--only", group, "--quick"]), Is.EqualTo(new BenchArguments(true, null, null) { Only = group }));
 
     [Test]
     public void Out_directory_is_made_absolute() =>
