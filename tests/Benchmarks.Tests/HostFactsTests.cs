@@ -13,6 +13,30 @@ public sealed class HostFactsTests
     }
 
     [Test]
+    public void Machine_busy_time_counts_user_nice_system_irq_softirq_and_steal_but_not_idle_or_iowait()
+    {
+        //                      user nice system idle   iowait irq softirq steal guest guest_nice
+        const string line = "cpu  1000 100  300    90000  500    20  30      50    400   0";
+        Assert.That(MachineCpu.ParseBusy(line), Is.EqualTo(TimeSpan.FromSeconds((1000 + 100 + 300 + 20 + 30 + 50) / 100.0)));
+    }
+
+    [Test]
+    public void Cpu_split_names_what_the_rest_of_the_machine_used()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (DnsSync.Testing.TestEnvironment.IsCi) Assert.Fail("CI runs on Linux, where /proc must be readable");
+            Assert.Ignore("/proc is Linux only");
+        }
+        var split = CpuSplit.Start(new Dictionary<string, int> { ["me"] = Environment.ProcessId });
+        var spin = DateTime.UtcNow.AddMilliseconds(300);
+        while (DateTime.UtcNow < spin) { }
+        var seconds = split.Stop();
+        Assert.That(seconds.Keys, Is.EquivalentTo(new[] { "me", CpuSplit.RestOfMachine, "wall" }));
+        Assert.That(seconds[CpuSplit.RestOfMachine], Is.GreaterThanOrEqualTo(0));
+    }
+
+    [Test]
     public void Cpu_time_of_this_process_is_readable_and_grows()
     {
         if (!OperatingSystem.IsLinux())

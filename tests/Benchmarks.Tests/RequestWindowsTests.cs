@@ -59,3 +59,20 @@ public sealed class RequestWindowsTests
         Assert.That((request.Credential, request.Fault), Is.EqualTo(("token:abc", "ApplyThenFail500")));
     }
 }
+
+public sealed class LockWaitSamplerTests
+{
+    [TestCase("INSERT INTO provider_budget (credential, updated_at) VALUES (@Credential, UTC_TIMESTAMP(6))", "provider_budget")]
+    [TestCase("INSERT INTO provider_budget_usage (credential, slot, used) VALUES (…)", "provider_budget_usage")]
+    [TestCase("INSERT INTO provider_budget (credential) VALUES (@C); SELECT SUM(used) FROM provider_budget_usage", "provider_budget")]
+    [TestCase("UPDATE domain_dns_records SET status = 'running' WHERE id IN (1, 2)", "domain_dns_records")]
+    [TestCase("SELECT 1", "other")]
+    [TestCase(null, "other")]
+    public void A_waiting_statement_is_put_under_the_table_it_names(string? statement, string table) =>
+        Assert.That(LockWaitSampler.TableOf(statement), Is.EqualTo(table));
+
+    [Test]
+    public void Means_are_over_all_samples_including_those_without_waits() =>
+        Assert.That(LockWaitSampler.Means(new Dictionary<string, long> { ["provider_budget"] = 30 }, samples: 20),
+            Is.EquivalentTo(new Dictionary<string, double> { ["provider_budget"] = 1.5 }));
+}

@@ -66,6 +66,7 @@ public sealed class ResultWriterTests
                 Assert.That(markdown, Does.Contain("| failover | **not converged** (360 s) |"));
                 Assert.That(markdown, Does.Contain("Faults injected: ApplyThenDrop 7, RateLimit 3."));
                 Assert.That(markdown, Does.Contain("  - orphan: A x.example.com"));
+                Assert.That(markdown, Does.Contain("transactions waiting for a row lock (mean of samples every 100 ms): provider_budget 1.50."));
                 Assert.That(markdown, Does.Contain("| 1,000,000 | 3.00 ms |"));
                 Assert.That(markdown, Does.Contain("| worker, after convergence (2) | 150 |"));
             });
@@ -129,6 +130,7 @@ public sealed class ResultWriterTests
         Converged = converged, ProviderRequests = requests, RequestsByKind = new Dictionary<string, long> { ["batch"] = requests }, RateLimited = rateLimited,
         RequestsPerRecord = (double)requests / records, MaxRequestsInWindow = window == 0 ? (int)requests : window, LimitWindowSeconds = 300,
         ProviderLimitLifted = lifted, Audit = audit ?? new StateAudit(records, records, 0, 0, 0, 0, []), CpuSeconds = new Dictionary<string, double> { ["worker-1"] = 3 },
+        LockWaits = new Dictionary<string, double> { ["provider_budget"] = 1.5 },
         WorkerSettings = new Dictionary<string, string?>(), EmulatorArgs = lifted ? ["--rate-limit", "10000000"] : ["--record-quota", "1000000"],
         WorkerPeakRssMiB = Enumerable.Range(1, workers).ToDictionary(i => $"worker-{i}", _ => 90.0),
     };

@@ -69,7 +69,8 @@ internal static partial class ResultWriter
             Line($"- {run.Label}: requests by kind: {string.Join(", ", run.RequestsByKind.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value:N0}"))}; "
                  + $"worker settings: {Settings(run.WorkerSettings)}; emulator: `{string.Join(' ', run.EmulatorArgs)}`; "
                  + $"worker peak RSS: {string.Join(", ", run.WorkerPeakRssMiB.Select(w => $"{w.Key} {F(w.Value, 0)} MiB"))}; "
-                 + $"CPU seconds: {Cpu(run.CpuSeconds)}.");
+                 + $"CPU seconds: {Cpu(run.CpuSeconds)}; transactions waiting for a row lock (mean of samples every 100 ms): "
+                 + (run.LockWaits.Count == 0 ? "none seen" : string.Join(", ", run.LockWaits.OrderByDescending(l => l.Value).Select(l => $"{l.Key} {F(l.Value, 2)}"))) + ".");
             foreach (var example in run.Audit.Examples) Line($"  - {example}");
         }
         Line();

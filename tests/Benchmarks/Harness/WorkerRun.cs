@@ -48,6 +48,9 @@ internal sealed record WorkerRun
     /// <summary>Peak RSS (VmHWM) of each worker at the end of the run, MiB.</summary>
     public required IReadOnlyDictionary<string, double> WorkerPeakRssMiB { get; init; }
 
+    /// <summary>Table → mean number of transactions waiting for a row lock in it during the run (<see cref="LockWaitSampler"/>).</summary>
+    public required IReadOnlyDictionary<string, double> LockWaits { get; init; }
+
     /// <summary>Injected faults met, by kind (fault runs only).</summary>
     public IReadOnlyDictionary<string, long>? Faults { get; init; }
 

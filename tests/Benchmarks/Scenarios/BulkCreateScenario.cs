@@ -50,12 +50,14 @@ internal static class BulkCreateScenario
             var clock = Stopwatch.StartNew();
             for (var w = 0; w < workers; w++) stack.StartWorker(workerSettings);
             var split = CpuSplit.Start(StackOps.Pids(stack));
+            await using var locks = LockWaitSampler.Start(stack.ConnectionString);
             var converged = await WorkerRuns.WaitUntilSyncedAsync(stack.ConnectionString, Prefix, n, settings.WorkerRunTimeout, cancellationToken);
             var wall = clock.Elapsed.TotalSeconds;
             var cpu = split.Stop();
+            var lockWaits = await locks.StopAsync();
             return await WorkerRuns.SummarizeAsync(
                 new WorkerRunSetup(label, workers, n, submitSeconds, "worker start", workerSettings, WorkerRuns.RealLimit, diagnostic),
-                stack, before, wall, converged, cpu, stack.Workers, cancellationToken);
+                stack, before, wall, converged, cpu, lockWaits, stack.Workers, cancellationToken);
         }
     }
 }

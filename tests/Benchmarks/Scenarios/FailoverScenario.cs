@@ -56,12 +56,14 @@ internal static class FailoverScenario
         Console.WriteLine($"[failover] {label}: changing the value of {changes.Count} records through the api");
         var clock = Stopwatch.StartNew();
         var split = CpuSplit.Start(StackOps.Pids(stack));
+        await using var locks = LockWaitSampler.Start(stack.ConnectionString);
         var submitSeconds = await WorkerRuns.UpdateAsync(stack.ApiClient, changes, settings.Concurrency, cancellationToken);
         var converged = await WorkerRuns.WaitUntilSyncedAsync(stack.ConnectionString, Prefix, changes.Count, settings.WorkerRunTimeout, cancellationToken);
         var wall = clock.Elapsed.TotalSeconds;
         var cpu = split.Stop();
+        var lockWaits = await locks.StopAsync();
         return await WorkerRuns.SummarizeAsync(
             new WorkerRunSetup(label, 1, changes.Count, submitSeconds, "first change", workerSettings, WorkerRuns.RealLimit, diagnostic),
-            stack, before, wall, converged, cpu, [worker], cancellationToken);
+            stack, before, wall, converged, cpu, lockWaits, [worker], cancellationToken);
     }
 }

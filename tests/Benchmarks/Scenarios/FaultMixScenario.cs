@@ -38,12 +38,14 @@ internal static class FaultMixScenario
             var clock = Stopwatch.StartNew();
             stack.StartWorker(WorkerSettings);
             var split = CpuSplit.Start(StackOps.Pids(stack));
+            await using var locks = LockWaitSampler.Start(stack.ConnectionString);
             var converged = await WorkerRuns.WaitUntilSyncedAsync(stack.ConnectionString, Prefix, n, settings.WorkerRunTimeout, cancellationToken);
             var wall = clock.Elapsed.TotalSeconds;
             var cpu = split.Stop();
+            var lockWaits = await locks.StopAsync();
             results.Faults = await WorkerRuns.SummarizeAsync(
                 new WorkerRunSetup("1 worker, fault mix", 1, n, submitSeconds, "worker start", WorkerSettings, WorkerRuns.LiftedLimit),
-                stack, before, wall, converged, cpu, stack.Workers, cancellationToken);
+                stack, before, wall, converged, cpu, lockWaits, stack.Workers, cancellationToken);
         }
     }
 

@@ -125,7 +125,7 @@ internal static class WorkerRuns
 
     /// <summary>The numbers of a run, from the emulator's log since <paramref name="logBefore"/> (the count of entries before the run).</summary>
     public static async Task<WorkerRun> SummarizeAsync(WorkerRunSetup setup, LocalStack stack, int logBefore, double wallSeconds, bool converged,
-        IReadOnlyDictionary<string, double> cpu, IEnumerable<ManagedProcess> workers, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, double> cpu, IReadOnlyDictionary<string, double> lockWaits, IEnumerable<ManagedProcess> workers, CancellationToken cancellationToken)
     {
         var log = (await StackOps.ProviderLogAsync(stack, cancellationToken)).Skip(logBefore).ToList();
         var count = ProviderRequests.Count(log);
@@ -152,6 +152,7 @@ internal static class WorkerRuns
             CpuSeconds = cpu,
             WorkerSettings = setup.WorkerSettings,
             EmulatorArgs = setup.EmulatorArgs,
+            LockWaits = lockWaits,
             WorkerPeakRssMiB = workers.ToDictionary(w => w.Name, w => StackOps.MiB(w.PeakRssBytes())),
             Faults = log.Any(r => r.Fault is not null)
                 ? log.Where(r => r.Fault is not null).GroupBy(r => r.Fault!).ToDictionary(g => g.Key, g => (long)g.Count())
