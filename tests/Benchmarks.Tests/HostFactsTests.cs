@@ -13,6 +13,30 @@ public sealed class HostFactsTests
     }
 
     [Test]
+    public void Machine_busy_time_counts_user_nice_system_irq_softirq_and_steal_but_not_idle_or_iowait()
+    {
+        //                      user nice system idle   iowait irq softirq steal guest guest_nice
+        const string line = "cpu  1000 100  300    90000  500    20  30      50    400   0";
+        Assert.That(MachineCpu.ParseBusy(line), Is.EqualTo(TimeSpan.FromSeconds((1000 + 100 + 300 + 20 + 30 + 50) / 100.0)));
+    }
+
+    [Test]
+    public void Cpu_split_names_what_the_rest_of_the_machine_used()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (DnsSync.Testing.TestEnvironment.IsCi) Assert.Fail("CI runs on Linux, where /proc must be readable");
+            Assert.Ignore("/proc is Linux only");
+        }
+        var split = CpuSplit.Start(new Dictionary<string, int> { ["me"] = Environment.ProcessId });
+        var spin = DateTime.UtcNow.AddMilliseconds(300);
+        while (DateTime.UtcNow < spin) { }
+        var seconds = split.Stop();
+        Assert.That(seconds.Keys, Is.EquivalentTo(new[] { "me", CpuSplit.RestOfMachine, "wall" }));
+        Assert.That(seconds[CpuSplit.RestOfMachine], Is.GreaterThanOrEqualTo(0));
+    }
+
+    [Test]
     public void Cpu_time_of_this_process_is_readable_and_grows()
     {
         if (!OperatingSystem.IsLinux())
@@ -44,16 +68,19 @@ public sealed class HostFactsTests
     [TestCase(new[] { "--quick" }, true, null)]
     [TestCase(new[] { "--out" }, false, "--out needs a directory")]
     [TestCase(new[] { "--fast" }, false, "unknown argument '--fast'")]
-    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim")]
+    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim, bulk, failover, faults")]
     public void Arguments_are_parsed_strictly(string[] args, bool quick, string? error)
     {
         var parsed = BenchArguments.Parse(args);
         Assert.That((parsed.Quick, parsed.Error), Is.EqualTo((quick, error)));
     }
 
-    [Test]
-    public void Only_selects_one_scenario_group() =>
-        Assert.That(BenchArguments.Parse(["--only", "claim", "--quick"]), Is.EqualTo(new BenchArguments(true, null, null) { Only = "claim" }));
+    [TestCase("claim")]
+    [TestCase("bulk")]
+    [TestCase("failover")]
+    [TestCase("faults")]
+    public void Only_selects_one_scenario_group(string group) =>
+        Assert.That(BenchArguments.Parse(["--only", group, "--quick"]), Is.EqualTo(new BenchArguments(true, null, null) { Only = group }));
 
     [Test]
     public void Out_directory_is_made_absolute() =>

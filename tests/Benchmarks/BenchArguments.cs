@@ -1,9 +1,9 @@
 namespace DnsSync.Benchmarks;
 
-/// <summary>Command line of the benchmark: <c>[--quick] [--out DIR] [--only latency|api|claim]</c>.</summary>
+/// <summary>Command line of the benchmark: <c>[--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults]</c>.</summary>
 internal sealed record BenchArguments(bool Quick, string? OutDirectory, string? Error)
 {
-    public static readonly string[] Scenarios = ["latency", "api", "claim"];
+    public static readonly string[] Scenarios = ["latency", "api", "claim", "bulk", "failover", "faults"];
 
     /// <summary>Run only this scenario group (for profiling a change); null = all.</summary>
     public string? Only { get; init; }

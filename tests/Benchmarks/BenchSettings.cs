@@ -18,6 +18,18 @@ internal sealed record BenchSettings
     public int ClaimBatch { get; init; } = 100;
     public int ClaimIterations { get; init; }
 
+    // Issue 12: bulk create under the real limit (6), failover (7), faults (8).
+    public int BulkRecords { get; init; }
+    public int BulkWorkers { get; init; } = 3;
+    public int FailoverRecords { get; init; }
+    public int FaultRecords { get; init; }
+    /// <summary>Rate of each injected fault kind among DNS records requests in scenario 8.</summary>
+    public double FaultRate { get; init; } = 0.05;
+    /// <summary>Claim size of the diagnostic runs of 6 and 7 (a pass's rows spread over every zone); null skips them.</summary>
+    public int? DiagnosticBatchSize { get; init; } = 2000;
+    /// <summary>How long a run of 6–8 may take before it counts as not converged (longer than one 300 s rate window).</summary>
+    public TimeSpan WorkerRunTimeout { get; init; } = TimeSpan.FromMinutes(6);
+
     public static BenchSettings Full { get; } = new()
     {
         Mode = "full",
@@ -31,6 +43,9 @@ internal sealed record BenchSettings
         ClaimSmallRows = 10_000,
         ClaimLargeRows = 1_000_000,
         ClaimIterations = 300,
+        BulkRecords = 10_000,
+        FailoverRecords = 5_000,
+        FaultRecords = 10_000,
     };
 
     public static BenchSettings Quick { get; } = new()
@@ -44,5 +59,8 @@ internal sealed record BenchSettings
         ClaimSmallRows = 10_000,
         ClaimLargeRows = 100_000,
         ClaimIterations = 100,
+        BulkRecords = 1_000,
+        FailoverRecords = 500,
+        FaultRecords = 500,
     };
 }

@@ -4,7 +4,7 @@ using static DnsSync.Benchmarks.Harness.ResultWriter;
 
 namespace DnsSync.Benchmarks;
 
-/// <summary>The goals of issue 8, checked against a run's numbers.</summary>
+/// <summary>The goals of issues 8 and 12, checked against a run's numbers.</summary>
 internal static class Goals
 {
     public const double LatencyP50Ms = 1000;
@@ -12,14 +12,27 @@ internal static class Goals
     public const double MinCreateVsBaseline = 0.7;
     public const double MaxClaimRatio = 2;
 
+    // Issue 12.
+    public const double BulkMaxSeconds = 60;
+    public const double MaxBatchedRequestsPerRecord = 0.01;
+    public const double MaxSlowdownWithMoreWorkers = 1.0;
+    public const int CloudflareRequestsPerWindow = 1200;
+    public const double FailoverMaxSeconds = 30;
+    public const double MaxWorkerPeakRssMiB = 100;
+
+    /// <summary>What the provider-limit column says for a run at Cloudflare's limits (the emulator's defaults).</summary>
+    public const string RealLimit = "real (1,200 / 300 s)";
+
+    public const string LiftedLimit = "lifted";
+
     public static IEnumerable<GoalResult> Evaluate(BenchResults r)
     {
         foreach (var l in r.Latency)
             yield return new GoalResult($"create → active p50, emulator +{l.EmulatorLatencyMs} ms", $"≤ {Ms(LatencyP50Ms)} (Go: {GoSystem.PollIntervalSeconds:F0} s poll)",
-                Ms(l.LatencyMs.P50), l.LatencyMs.Count > 0 && l.LatencyMs.P50 <= LatencyP50Ms);
+                Ms(l.LatencyMs.P50), l.LatencyMs.Count > 0 && l.LatencyMs.P50 <= LatencyP50Ms) { ProviderLimit = RealLimit };
         if (r.Convergence is { } c)
-            yield return new GoalResult("provider requests per created record", $"≤ {F(MaxRequestsPerRecord, 1)} (Go: {F(GoSystem.RequestsPerCreatedRecord, 0)})",
-                $"{F(c.RequestsPerRecord, 3)} ({F(c.RatioVsGo, 3)} × Go)", c.RequestsPerRecord <= MaxRequestsPerRecord);
+            yield return new GoalResult("provider requests per created record (issue 8)", $"≤ {F(MaxRequestsPerRecord, 1)} (Go: {F(GoSystem.RequestsPerCreatedRecord, 0)})",
+                $"{F(c.RequestsPerRecord, 3)} ({F(c.RatioVsGo, 3)} × Go)", c.RequestsPerRecord <= MaxRequestsPerRecord) { ProviderLimit = LiftedLimit };
         if (r.Throughput is { } t)
             yield return new GoalResult($"api creates vs direct INSERT at concurrency {t.Concurrency}", $"≥ {F(MinCreateVsBaseline, 1)}",
                 $"{F(t.CreateVsBaseline, 2)} ({F(t.ApiCreate.PerSecond, 0)} vs {F(t.BaselineInsert.PerSecond, 0)}/s)",
@@ -27,16 +40,16 @@ internal static class Goals
         if (r.ClaimCost is { } k)
             yield return new GoalResult($"claim p50, {k.Large.Rows:N0} vs {k.Small.Rows:N0} rows", $"≤ {F(MaxClaimRatio, 0)}",
                 $"{F(k.P50Ratio, 2)} ({Ms(k.Large.Ms.P50)} vs {Ms(k.Small.Ms.P50)})", k.P50Ratio <= MaxClaimRatio);
-        foreach (var goal in Issue14(r)) yield return goal;
+        foreach (var goal in SecondWave(r)) yield return goal;
     }
 
-    // Issue 14: lists at a million rows, bulk create, and a cheaper single create.
+    // Issues 14 and 12: lists at a million rows, bulk create through the api, a cheaper single create; worker bulk create, failover, faults, memory.
     public const double MaxListP50Ms = 20;
     public const double MaxBulkSeconds = 5;
     public const double MinCreateBatchVsBaseline = 0.5;
     public const double MinApiCreateVsBaseline14 = 0.4;
 
-    private static IEnumerable<GoalResult> Issue14(BenchResults r)
+    private static IEnumerable<GoalResult> SecondWave(BenchResults r)
     {
         if (r.ApiScale is { } s)
         {
@@ -54,5 +67,65 @@ internal static class Goals
             yield return new GoalResult("api creates vs bare INSERT (issue 14)", $"≥ {F(MinApiCreateVsBaseline14, 1)} (0.19 before)",
                 $"{F(t.CreateVsBaseline, 2)}", t.CreateVsBaseline >= MinApiCreateVsBaseline14);
         }
+        foreach (var goal in BulkCreate(r.BulkCreate.Where(b => !b.Diagnostic).ToList())) yield return goal;
+        if (r.Failover.FirstOrDefault(f => !f.Diagnostic) is { } f)
+        {
+            yield return new GoalResult($"failover: {f.Records:N0} value changes, first change → all active", $"≤ {F(FailoverMaxSeconds, 0)} s",
+                Seconds(f), f.Converged && f.WallSeconds <= FailoverMaxSeconds) { ProviderLimit = Limit(f) };
+            yield return PerRecord($"failover: provider requests per changed record", f);
+        }
+        if (r.Faults is { } x)
+        {
+            var a = x.Audit;
+            yield return new GoalResult($"faults: {x.Records:N0} creates under a fault mix, duplicates / orphans / rows stuck", "0 / 0 / 0",
+                $"{a.Duplicates} / {a.Orphans} / {a.Stuck}" + (a.Wrong > 0 ? $" ({a.Wrong} wrong)" : "") + (x.Converged ? "" : ", not converged"),
+                x.Converged && a.Clean) { ProviderLimit = Limit(x) };
+            yield return new GoalResult("faults: provider requests per record", "reported", $"{F(x.RequestsPerRecord, 3)} ({x.ProviderRequests:N0} requests)", true)
+                { ProviderLimit = Limit(x) };
+        }
+        if (MemoryGoal(r) is { } memory) yield return memory;
     }
+
+    private static IEnumerable<GoalResult> BulkCreate(IReadOnlyList<WorkerRun> runs)
+    {
+        if (runs.FirstOrDefault(b => b.Workers == 1) is not { } one) yield break;
+        yield return new GoalResult($"bulk create: {one.Records:N0} records, {one.Zones} zones, 1 worker, start → all active", $"≤ {F(BulkMaxSeconds, 0)} s",
+            Seconds(one), one.Converged && one.WallSeconds <= BulkMaxSeconds) { ProviderLimit = Limit(one) };
+        yield return TooManyRequests("bulk create, 1 worker: responses 429", one);
+        yield return PerRecord("bulk create, 1 worker: provider requests per record", one);
+        if (runs.FirstOrDefault(b => b.Workers > 1) is not { } many) yield break;
+        var ratio = Stats.Ratio(many.WallSeconds, one.WallSeconds);
+        yield return new GoalResult($"bulk create, {many.Workers} workers: time vs 1 worker", $"≤ {F(MaxSlowdownWithMoreWorkers, 2)} (no slower)",
+            $"{F(ratio, 2)} ({Seconds(many)} vs {F(one.WallSeconds, 1)} s)", many.Converged && ratio <= MaxSlowdownWithMoreWorkers) { ProviderLimit = Limit(many) };
+        yield return TooManyRequests($"bulk create, {many.Workers} workers: responses 429", many);
+        yield return new GoalResult($"bulk create, {many.Workers} workers: most requests in any {F(many.LimitWindowSeconds, 0)} s (emulator log)",
+            $"≤ {CloudflareRequestsPerWindow:N0}", $"{many.MaxRequestsInWindow:N0}", many.MaxRequestsInWindow <= CloudflareRequestsPerWindow) { ProviderLimit = Limit(many) };
+    }
+
+    /// <summary>Peak RSS of a worker that converged a bulk backlog on its own (scenario 2, and 6 with one worker).</summary>
+    private static GoalResult? MemoryGoal(BenchResults r)
+    {
+        var measured = new List<(string Where, double MiB, string Limit)>();
+        if (r.BulkCreate.FirstOrDefault(b => b.Workers == 1 && !b.Diagnostic) is { } bulk && bulk.WorkerPeakRssMiB.Count == 1)
+            measured.Add(($"bulk create, {bulk.Records:N0} records (6)", bulk.WorkerPeakRssMiB.Values.Single(), RealLimit));
+        if (r.Convergence is { } c && r.Memory.PeakRssMiB.TryGetValue(ThroughputAndConvergence.WorkerRssKey, out var mib))
+            measured.Add(($"convergence, {c.Records:N0} records (2)", mib, LiftedLimit));
+        if (measured.Count == 0) return null;
+        return new GoalResult("worker peak RSS after converging a bulk backlog", $"≤ {F(MaxWorkerPeakRssMiB, 0)} MiB (118 before)",
+            string.Join("; ", measured.Select(m => $"{F(m.MiB, 0)} MiB ({m.Where})")), measured.All(m => m.MiB <= MaxWorkerPeakRssMiB))
+        {
+            ProviderLimit = string.Join("; ", measured.Select(m => m.Limit).Distinct()),
+        };
+    }
+
+    private static GoalResult TooManyRequests(string goal, WorkerRun run) =>
+        new(goal, "0", $"{run.RateLimited}", run.RateLimited == 0) { ProviderLimit = Limit(run) };
+
+    private static GoalResult PerRecord(string goal, WorkerRun run) =>
+        new(goal, $"≤ {F(MaxBatchedRequestsPerRecord, 2)}", $"{F(run.RequestsPerRecord, 3)} ({run.ProviderRequests:N0} requests)",
+            run.RequestsPerRecord <= MaxBatchedRequestsPerRecord) { ProviderLimit = Limit(run) };
+
+    private static string Seconds(WorkerRun run) => run.Converged ? $"{F(run.WallSeconds, 1)} s" : $"not converged after {F(run.WallSeconds, 0)} s";
+
+    private static string Limit(WorkerRun run) => run.ProviderLimitLifted ? LiftedLimit : RealLimit;
 }

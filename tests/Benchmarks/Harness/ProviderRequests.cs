@@ -3,8 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace DnsSync.Benchmarks.Harness;
 
-/// <summary>One line of the emulator's request log (<c>GET /__emulator/requests</c>).</summary>
-internal sealed record EmulatorRequest(string Method, string Path, string Query, int Status, DateTimeOffset Time);
+/// <summary>
+/// One line of the emulator's request log (<c>GET /__emulator/requests</c>): Credential is the identity the request
+/// was counted under (never a secret), Fault the kind of fault injected into it, if any.
+/// </summary>
+internal sealed record EmulatorRequest(string Method, string Path, string Query, int Status, DateTimeOffset Time, string? Credential = null, string? Fault = null);
 
 /// <summary>Provider requests by kind, as counted from the emulator's request log.</summary>
 internal sealed record ProviderRequestCount(long Total, long RateLimited, IReadOnlyDictionary<string, long> ByKind, TimeSpan Span);

@@ -14,6 +14,12 @@ internal sealed record BenchResults
     public ApiThroughputResult? Throughput { get; set; }
     public ClaimCostResult? ClaimCost { get; set; }
     public Scenarios.ApiScaleResult? ApiScale { get; set; }
+    /// <summary>Issue 12: 10,000 first creates under Cloudflare's real limit, by one and by three workers.</summary>
+    public List<WorkerRun> BulkCreate { get; } = [];
+    /// <summary>Issue 12: value changes of active records.</summary>
+    public List<WorkerRun> Failover { get; } = [];
+    /// <summary>Issue 12: a bulk run under a fault mix.</summary>
+    public WorkerRun? Faults { get; set; }
     public MemoryResult Memory { get; } = new();
     public List<GoalResult> Goals { get; } = [];
 }
@@ -51,5 +57,9 @@ internal sealed record MemoryResult
     public Dictionary<string, double> PeakRssMiB { get; } = [];
 }
 
-/// <summary>A goal of issue 8 and whether this run met it.</summary>
-internal sealed record GoalResult(string Goal, string Target, string Measured, bool Met, string? Note = null);
+/// <summary>A goal of issue 8 or 12 and whether this run met it.</summary>
+internal sealed record GoalResult(string Goal, string Target, string Measured, bool Met, string? Note = null)
+{
+    /// <summary>The provider rate limit the number was measured under ("real …", "lifted"), or "—" when no provider was involved.</summary>
+    public string ProviderLimit { get; init; } = "—";
+}

@@ -64,6 +64,25 @@ internal static class StackOps
         added.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Waits until the process's log holds <paramref name="text"/> (e.g. a start-up line).</summary>
+    public static async Task WaitForLogAsync(ManagedProcess process, string text, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!(File.Exists(process.LogPath) && (await ReadSharedAsync(process.LogPath, cancellationToken)).Contains(text, StringComparison.Ordinal)))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{process.LogTail()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{process.Name} did not log '{text}' within {timeout}:\n{process.LogTail()}");
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private static async Task<string> ReadSharedAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
+
     public static double MiB(long bytes) => Math.Round(bytes / 1024.0 / 1024.0, 1);
 
     /// <summary>Pids of the stack's processes (and this load generator and the database) for CPU accounting.</summary>
@@ -72,7 +91,7 @@ internal static class StackOps
         var pids = new Dictionary<string, int> { ["bench (load generator)"] = Environment.ProcessId };
         if (stack.Api is not null) pids["api"] = stack.Api.Pid;
         pids["emulator"] = stack.Emulator.Pid;
-        foreach (var worker in stack.Workers) pids[worker.Name] = worker.Pid;
+        foreach (var worker in stack.Workers.Where(w => !w.HasExited)) pids[worker.Name] = worker.Pid;
         if (TestDatabase.LocalServer?.ProcessId is { } db) pids["mariadbd"] = db;
         return pids;
     }
