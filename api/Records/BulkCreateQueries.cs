@@ -23,8 +23,9 @@ internal abstract record BulkOutcome
 /// </summary>
 internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
 {
-    private const int LocksPerStatement = 200;
-    private const int RowsPerInsert = 250;
+    // A longer sum of GET_LOCK calls overruns the server's parser stack (thread_stack), so the locks go in statements of 100.
+    private const int LocksPerStatement = 100;
+    private const int RowsPerInsert = 500;
 
     public async Task<BulkOutcome> CreateAsync(IReadOnlyList<NewRecord> records, IReadOnlyDictionary<long, string> zones, CancellationToken cancellationToken)
     {
@@ -62,7 +63,8 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
             foreach (var chunk in fresh.Chunk(RowsPerInsert)) await InsertAsync(connection, transaction, chunk, cancellationToken);
             var after = fresh.Count == 0 ? present : await PresentAsync(connection, transaction, records, domainIds, cancellationToken);
             await transaction.CommitAsync(CancellationToken.None); // the rows are written: finish even if the client left
-            var result = plan.Targets.Select(t => t.Existing ?? after.First(r => t.Record.SameContent(r))).ToList();
+            var byContent = after.GroupBy(Content).ToDictionary(g => g.Key, g => g.First());
+            var result = plan.Targets.Select(t => t.Existing ?? byContent[(t.Record.DomainId, t.Record.Type, t.Record.Name, t.Record.Value)]).ToList();
             return new BulkOutcome.Done(new BulkCreateResult(result, fresh.Count, plan.Targets.Count(t => t.Existing is not null)));
         }
         finally
@@ -77,39 +79,48 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
     {
         var targets = new List<(NewRecord, RecordDto?)>(records.Count);
         var errors = new List<FieldError>();
-        var planned = new List<(NewRecord Record, int Index)>();
+        var presentByContent = present.GroupBy(Content).ToDictionary(g => g.Key, g => g.First());
+        var presentByName = present.ToLookup(r => (r.DomainId, r.Name));
+        var planned = new Dictionary<(long, string, string, string), (NewRecord Record, int Index)>();
+        var plannedByName = new Dictionary<(long, string), List<(NewRecord Record, int Index)>>();
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
             var field = $"records[{i}]";
-            if (present.FirstOrDefault(record.SameContent) is { } identical)
+            var content = (record.DomainId, record.Type, record.Name, record.Value);
+            if (presentByContent.TryGetValue(content, out var identical))
             {
                 if (record.SameOwner(identical)) targets.Add((record, identical));
                 else errors.Add(new FieldError(field, $"{field}: an identical {record.Type} record '{record.Name}' already exists as record {identical.Id} "
                     + $"of another owner ({identical.OwnerType} {identical.OwnerId})"));
                 continue;
             }
-            var twin = planned.FirstOrDefault(p => p.Record.DomainId == record.DomainId && p.Record.Type == record.Type && p.Record.Name == record.Name && p.Record.Value == record.Value);
-            if (twin.Record is not null)
+            if (planned.TryGetValue(content, out var twin))
             {
                 if (twin.Record.OwnerType == record.OwnerType && twin.Record.OwnerId == record.OwnerId) targets.Add((twin.Record, null));
                 else errors.Add(new FieldError(field, $"{field} repeats records[{twin.Index}] with another owner"));
                 continue;
             }
-            if (present.FirstOrDefault(r => record.ExcludedBy(r.Type, r.DomainId, r.Name)) is { } clash)
+            var name = (record.DomainId, record.Name);
+            var siblings = plannedByName.TryGetValue(name, out var atName) ? atName : [];
+            if (presentByName[name].FirstOrDefault(r => record.ExcludedBy(r.Type, r.DomainId, r.Name)) is { } clash)
                 errors.Add(new FieldError(field, $"{field}: {Article(record.Type)} cannot share the name '{record.Name}' with the present {clash.Type} record {clash.Id}: "
                     + "a CNAME must be the only A/AAAA/CNAME record at its name"));
-            else if (planned.FirstOrDefault(p => record.ExcludedBy(p.Record.Type, p.Record.DomainId, p.Record.Name)) is { Record: not null } sibling)
+            else if (siblings.FirstOrDefault(p => record.ExcludedBy(p.Record.Type, p.Record.DomainId, p.Record.Name)) is { Record: not null } sibling)
                 errors.Add(new FieldError(field, $"{field}: {Article(record.Type)} cannot share the name '{record.Name}' with the {sibling.Record.Type} of records[{sibling.Index}]: "
                     + "a CNAME must be the only A/AAAA/CNAME record at its name"));
             else
             {
-                planned.Add((record, i));
+                planned[content] = (record, i);
+                if (atName is null) plannedByName[name] = atName = [];
+                atName.Add((record, i));
                 targets.Add((record, null));
             }
         }
         return (targets, errors);
     }
+
+    private static (long, string, string, string) Content(RecordDto r) => (r.DomainId, r.Type, r.Name, r.Value);
 
     private static string Article(string type) => type == "CNAME" ? "a CNAME" : $"an {type} record";
 
