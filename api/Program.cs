@@ -20,27 +20,35 @@ try
 
     // Settings are checked here, before anything listens: a wrong one stops the process with its name.
     var jwt = JwtSettings.FromConfiguration(builder.Configuration);
+    var rateLimit = RateLimitSettings.FromConfiguration(builder.Configuration);
     // The record create batch keeps its intermediate results in session variables (@dns_*).
     builder.Services.AddDnsSyncDatabase(builder.Configuration, connection => connection.AllowUserVariables = true);
     builder.Services.AddSecretProtection(builder.Configuration);
 
     builder.AddApiLogging();
     builder.Services.AddJwtAuth(jwt);
+    builder.AddRequestLimits(rateLimit, largestBody: BulkCreateRecordsRequest.MaxBodyBytes);
     builder.Services.AddEnvelopeErrors();
     builder.Services.AddApiJson();
     builder.Services.AddApiDocumentation();
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddSingleton<RecordTotals>();
     builder.Services.AddSingleton<RecordQueries>();
+    builder.Services.AddSingleton<BulkCreateQueries>();
     builder.Services.AddSingleton<DomainQueries>();
     builder.Services.AddSingleton<ApiKeyQueries>();
     builder.Services.AddSingleton<ProviderQueries>();
 
     var app = builder.Build();
-    if (jwt.IsWeak)
-        app.Logger.LogWarning("Auth__JwtSecret is shorter than {Bytes} bytes: accepted so existing CMDB tokens validate, but use a longer secret (openssl rand -base64 48)",
-            JwtSettings.RecommendedSecretBytes);
+    if (jwt.IsShort)
+        app.Logger.LogWarning("Auth__JwtSecret is shorter than {Bytes} bytes, accepted because Auth__AllowShortSecret=true (CMDB tokens); use a longer secret when the CMDB can (openssl rand -base64 48)",
+            JwtSettings.MinSecretBytes);
     app.UseApiRequestLogging();
     app.UseEnvelopeErrors();
+    app.UseRouting();
+    app.UseRequestBodyLimits();
     app.UseAuthentication();
+    app.UseRateLimiter();
     app.UseAuthorization();
 
     app.MapHealthEndpoints();

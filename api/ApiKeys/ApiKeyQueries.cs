@@ -1,39 +1,54 @@
-using System.Security.Cryptography;
 using DnsSync.Shared.Secrets;
 
 namespace DnsSync.Api.ApiKeys;
 
 internal sealed partial class ApiKeyQueries(MySqlDataSource dataSource, SecretProtector protector, ILogger<ApiKeyQueries> logger)
 {
-    private const string Projection = "id, name, provider, account, api_token, status, created_at, updated_at";
+    private const string Projection = "id, name, provider, account, api_token, api_token_hint, status, created_at, updated_at";
 
-    public async Task<ApiKeyDto> CreateAsync(string name, string provider, string token, string? account, string status, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the key, then stores its token encrypted and bound to the new row's id (known only after the insert), in
+    /// one transaction; the mask is stored beside it so lists never decrypt.
+    /// </summary>
+    public async Task<ApiKeyDto> CreateAsync(NewApiKey key, CancellationToken cancellationToken)
     {
-        const string sql = $"""
-            INSERT INTO api_keys (name, provider, account, api_token, status, created_at, updated_at)
-            VALUES (@Name, @Provider, @Account, @ApiToken, @Status, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
-            SELECT {Projection} FROM api_keys WHERE id = LAST_INSERT_ID();
+        const string insert = """
+            INSERT INTO api_keys (name, provider, account, api_token, api_token_hint, status, created_at, updated_at)
+            VALUES (@Name, @Provider, @Account, '', @Hint, @Status, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6));
+            SELECT LAST_INSERT_ID();
+            """;
+        const string seal = $"""
+            UPDATE api_keys SET api_token = @ApiToken WHERE id = @Id;
+            SELECT {Projection} FROM api_keys WHERE id = @Id;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = (await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(sql, new
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(insert, new
         {
-            Name = name, Provider = provider, Account = account, ApiToken = protector.Protect(token), Status = status,
-        }, cancellationToken: cancellationToken))).Single();
+            key.Name, key.Provider, key.Account, Hint = SecretProtector.Mask(key.Token), key.Status,
+        }, transaction, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(seal,
+            new { Id = id, ApiToken = protector.Protect(key.Token, id) }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
         return ToDto(row);
     }
 
-    public async Task<PagedList<ApiKeyDto>> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<PagedList<ApiKeyDto>> ListAsync(Paging paging, CancellationToken cancellationToken)
     {
         const string sql = $"""
             SELECT COUNT(*) FROM api_keys;
-            SELECT {Projection} FROM api_keys ORDER BY id DESC LIMIT @Take OFFSET @Skip;
+            SELECT {Projection} FROM api_keys WHERE @After IS NULL OR id < @After ORDER BY id DESC LIMIT @Take OFFSET @Skip;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql,
-            new { Take = pageSize, Skip = (long)(page - 1) * pageSize }, cancellationToken: cancellationToken));
+            new { paging.After, Take = paging.PageSize + 1, paging.Skip }, cancellationToken: cancellationToken));
         var total = await grid.ReadSingleAsync<long>();
-        var list = (await grid.ReadAsync<ApiKeyRow>()).Select(ToDto).ToList();
-        return new PagedList<ApiKeyDto>(list, total, page, pageSize);
+        var rows = (await grid.ReadAsync<ApiKeyRow>()).Select(ToDto).ToList();
+        var list = rows.Take(paging.PageSize).ToList();
+        return new PagedList<ApiKeyDto>(list, total, paging.Page, paging.PageSize)
+        {
+            NextCursor = list.Count == 0 ? null : Paging.CursorAfter(list[^1].Id, rows.Count > paging.PageSize),
+        };
     }
 
     /// <summary>Deletes keys no binding uses; when any is used, deletes nothing and says which bindings use them.</summary>
@@ -63,30 +78,18 @@ internal sealed partial class ApiKeyQueries(MySqlDataSource dataSource, SecretPr
     private ApiKeyDto ToDto(ApiKeyRow row) =>
         new(row.Id, row.Name, row.Provider, row.Account, Mask(row), row.Status, row.CreatedAt, row.UpdatedAt);
 
+    /// <summary>The stored hint; a plaintext token written by hand is masked as it is; an encrypted one without a hint shows as <c>****</c>.</summary>
     private string Mask(ApiKeyRow row)
     {
-        if (!SecretProtector.IsProtected(row.ApiToken))
-        {
-            // The seed's way: a token written by hand with SQL. It still works; re-saving it encrypts it.
-            LogPlaintextToken(logger, row.Id);
-            return SecretProtector.Mask(row.ApiToken);
-        }
-        try
-        {
-            return SecretProtector.Mask(protector.Unprotect(row.ApiToken));
-        }
-        catch (Exception ex) when (ex is CryptographicException or FormatException)
-        {
-            LogUndecryptableToken(logger, row.Id);
-            return SecretProtector.Mask("");
-        }
+        if (row.ApiTokenHint is { } hint) return hint;
+        if (SecretProtector.IsProtected(row.ApiToken)) return SecretProtector.Mask("");
+        // The seed's way: a token written by hand with SQL. It still works; re-saving it encrypts it.
+        LogPlaintextToken(logger, row.Id);
+        return SecretProtector.Mask(row.ApiToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "API key {ApiKeyId} is stored in plaintext: re-create it through the API to encrypt it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "API key {ApiKeyId} is stored in plaintext: run reencrypt-tokens or re-create it through the API to encrypt it")]
     private static partial void LogPlaintextToken(ILogger logger, long apiKeyId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "API key {ApiKeyId} cannot be decrypted with the configured Secrets__Key")]
-    private static partial void LogUndecryptableToken(ILogger logger, long apiKeyId);
 
     internal sealed record KeyUse(long ApiKeyId, long BindingId, string Domain);
 
@@ -97,6 +100,7 @@ internal sealed partial class ApiKeyQueries(MySqlDataSource dataSource, SecretPr
         public string Provider { get; init; } = "";
         public string? Account { get; init; }
         public string ApiToken { get; init; } = "";
+        public string? ApiTokenHint { get; init; }
         public string Status { get; init; } = "";
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }

@@ -1,15 +1,19 @@
 using System.Globalization;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace DnsSync.Api.Auth;
 
-/// <summary><c>dns-sync-api token --sub NAME [--ttl 24h]</c>: prints a JWT signed with the configured secret.</summary>
+/// <summary><c>dns-sync-api token --sub NAME [--scope dns:write] [--ttl 24h]</c>: prints a JWT signed with the configured secret.</summary>
 internal static class TokenCommand
 {
-    public const string Usage = "usage: dns-sync-api token --sub <name> [--ttl <duration: 90s, 30m, 24h, 7d; default 24h>]";
+    public const string Usage = "usage: dns-sync-api token --sub <name> [--scope <dns:read|dns:write|dns:admin>, space separated or repeated] "
+        + "[--ttl <duration: 90s, 30m, 24h, 7d; default 24h>]";
 
     public static int Run(IReadOnlyList<string> args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
         string? subject = null;
+        var scopes = new List<string>();
         var ttl = TimeSpan.FromHours(24);
         for (var i = 0; i < args.Count; i++)
         {
@@ -18,6 +22,11 @@ internal static class TokenCommand
             {
                 case "--sub" when !string.IsNullOrWhiteSpace(value):
                     subject = value;
+                    i++;
+                    break;
+                case "--scope" when value?.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } named
+                                    && named.All(s => Scopes.Parse(s) is not null):
+                    scopes.AddRange(named);
                     i++;
                     break;
                 case "--ttl" when TryParseDuration(value, out ttl):
@@ -44,23 +53,30 @@ internal static class TokenCommand
             error.WriteLine(ex.Message);
             return 1;
         }
-        output.WriteLine(Mint(settings, subject, ttl, DateTime.UtcNow));
+        if (ttl > settings.MaxLifetime)
+        {
+            error.WriteLine($"--ttl {FormatDuration(ttl)} is longer than Auth__MaxTokenLifetime ({FormatDuration(settings.MaxLifetime)}): the api would refuse the token.");
+            return 1;
+        }
+        output.WriteLine(Mint(settings, subject, ttl, DateTime.UtcNow, scopes.Count == 0 ? null : string.Join(' ', scopes.Distinct())));
         return 0;
     }
 
-    public static string Mint(JwtSettings settings, string subject, TimeSpan ttl, DateTime now)
+    /// <param name="scope">The <c>scope</c> claim (space separated); null leaves it out, so <c>Auth:DefaultScope</c> applies.</param>
+    public static string Mint(JwtSettings settings, string subject, TimeSpan ttl, DateTime now, string? scope = null)
     {
-        var issuedAt = new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeSeconds();
-        var claims = new Dictionary<string, object>
+        var claims = new Dictionary<string, object> { ["sub"] = subject };
+        if (scope is not null) claims["scope"] = scope;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            ["sub"] = subject,
-            ["iat"] = issuedAt,
-            ["nbf"] = issuedAt,
-            ["exp"] = issuedAt + (long)ttl.TotalSeconds,
-        };
-        if (settings.Issuer is not null) claims["iss"] = settings.Issuer;
-        if (settings.Audience is not null) claims["aud"] = settings.Audience;
-        return Hs256.Sign(settings.Key, claims);
+            Claims = claims,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + ttl,
+            Issuer = settings.Issuer,
+            Audience = settings.Audience,
+            SigningCredentials = new SigningCredentials(settings.SigningKey, SecurityAlgorithms.HmacSha256),
+        });
     }
 
     /// <summary>A positive number followed by s, m, h or d.</summary>
@@ -81,4 +97,10 @@ internal static class TokenCommand
         duration = parsed.Value;
         return true;
     }
+
+    public static string FormatDuration(TimeSpan duration) =>
+        duration.TotalDays >= 1 && duration.TotalDays % 1 == 0 ? $"{duration.TotalDays:0}d"
+        : duration.TotalHours % 1 == 0 ? $"{duration.TotalHours:0}h"
+        : duration.TotalMinutes % 1 == 0 ? $"{duration.TotalMinutes:0}m"
+        : $"{duration.TotalSeconds:0}s";
 }

@@ -40,21 +40,26 @@ internal sealed class DomainQueries(MySqlDataSource dataSource)
         return row?.ToDto();
     }
 
-    public async Task<PagedList<DomainDto>> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<PagedList<DomainDto>> ListAsync(Paging paging, CancellationToken cancellationToken)
     {
         const string sql = $"""
             SELECT COUNT(*) FROM domains;
             SELECT {Projection}
             FROM domains d LEFT JOIN domain_dns_providers p ON p.domain_id = d.id
+            WHERE @After IS NULL OR d.id < @After
             ORDER BY d.id DESC
             LIMIT @Take OFFSET @Skip;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql,
-            new { Take = pageSize, Skip = (long)(page - 1) * pageSize }, cancellationToken: cancellationToken));
+            new { paging.After, Take = paging.PageSize + 1, paging.Skip }, cancellationToken: cancellationToken));
         var total = await grid.ReadSingleAsync<long>();
-        var list = (await grid.ReadAsync<DomainRow>()).Select(r => r.ToDto()).ToList();
-        return new PagedList<DomainDto>(list, total, page, pageSize);
+        var rows = (await grid.ReadAsync<DomainRow>()).Select(r => r.ToDto()).ToList();
+        var list = rows.Take(paging.PageSize).ToList();
+        return new PagedList<DomainDto>(list, total, paging.Page, paging.PageSize)
+        {
+            NextCursor = list.Count == 0 ? null : Paging.CursorAfter(list[^1].Id, rows.Count > paging.PageSize),
+        };
     }
 
     private sealed class DomainRow

@@ -17,7 +17,7 @@ internal static partial class HealthEndpoints
         return group;
     }
 
-    public static async Task<Results<Ok<Envelope<ReadyDto>>, JsonHttpResult<Envelope<ErrorData>>>>
+    public static async Task<Results<Ok<Envelope<ReadyDto>>, Unavailable>>
         ReadyAsync(MySqlDataSource dataSource, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         const string sql = "SELECT MAX(Version) FROM VersionInfo";
@@ -34,19 +34,16 @@ internal static partial class HealthEndpoints
         catch (MySqlException ex)
         {
             LogNotReady(loggerFactory.CreateLogger("DnsSync.Api.Health"), ex.ErrorCode);
-            return Unavailable("database unreachable: check ConnectionStrings__Default and that the server is up");
+            return ApiResults.Unavailable("database unreachable: check ConnectionStrings__Default and that the server is up");
         }
 
         // A newer schema is ready too: migrations run before api instances are rolled, so old instances keep serving.
         if (version is null || version < SchemaVersion.Latest)
-            return Unavailable(version is null
+            return ApiResults.Unavailable(version is null
                 ? $"schema not migrated (expected {SchemaVersion.Latest}): run the migrations (dotnet run --project migrations -- up)"
                 : $"schema at {version}, expected {SchemaVersion.Latest}: run the migrations (dotnet run --project migrations -- up)");
         return ApiResults.Ok(new ReadyDto("ok", version.Value));
     }
-
-    private static JsonHttpResult<Envelope<ErrorData>> Unavailable(string message) =>
-        TypedResults.Json(new Envelope<ErrorData>(503, message, null), statusCode: StatusCodes.Status503ServiceUnavailable);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready: database error {ErrorCode}")]
     private static partial void LogNotReady(ILogger logger, MySqlErrorCode errorCode);

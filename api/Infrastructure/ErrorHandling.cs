@@ -7,9 +7,9 @@ using MySqlConnector;
 namespace DnsSync.Api.Infrastructure;
 
 /// <summary>
-/// Makes every error the <c>{code, message, data}</c> envelope: exceptions (malformed JSON, wrong content type,
-/// database down, bugs) through <see cref="ApiExceptionHandler"/>, and bodiless status codes (unknown route,
-/// wrong method, challenges) through status code pages. The ProblemDetails shape is never produced.
+/// Makes every error the <c>{code, message, data, traceId}</c> envelope: exceptions (malformed JSON, wrong content type,
+/// unknown members, database down, bugs) through <see cref="ApiExceptionHandler"/>, and bodiless status codes (unknown
+/// route, wrong method, challenges) through status code pages. The ProblemDetails shape is never produced.
 /// </summary>
 internal static class ErrorHandling
 {
@@ -39,7 +39,8 @@ internal static class ErrorHandling
     {
         context.Response.StatusCode = status;
         var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return context.Response.WriteAsJsonAsync(new Envelope<ErrorData>(status, message, data), options, contentType: "application/json; charset=utf-8");
+        var envelope = new Envelope<ErrorData>(status, message, data) { TraceId = ApiResults.CurrentTraceId(context) };
+        return context.Response.WriteAsJsonAsync(envelope, options, contentType: "application/json; charset=utf-8");
     }
 
     private static string MessageFor(HttpContext context) => context.Response.StatusCode switch
@@ -65,7 +66,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
                 await WriteBadRequestAsync(context, bad);
                 return true;
             case MySqlException db when IsUnavailable(db):
-                LogDatabaseUnavailable(logger, db.ErrorCode, context.Request.Method, context.Request.Path);
+                LogDatabaseUnavailable(logger, db.ErrorCode, context.Request.Method, context.Request.Path, ApiResults.CurrentTraceId(context));
                 await ErrorHandling.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "database unavailable: try again later");
                 return true;
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
@@ -73,7 +74,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
                 context.Response.StatusCode = 499;
                 return true;
             default:
-                LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
+                LogUnhandled(logger, exception, context.Request.Method, context.Request.Path, ApiResults.CurrentTraceId(context));
                 await ErrorHandling.WriteAsync(context, StatusCodes.Status500InternalServerError, "internal error");
                 return true;
         }
@@ -83,12 +84,16 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
     {
         if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
             return ErrorHandling.WriteAsync(context, 415, "Content-Type must be application/json");
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            return RequestLimits.WriteTooLargeAsync(context);
         if (bad.InnerException is JsonException json)
         {
-            // Path is "$.ttl" or "$.ids[2]"; the message of a JsonException may quote types, not values.
+            // Path is "$.ttl" or "$.records[2].value"; the message of a JsonException may quote types, not values.
             var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-            var message = field is null
-                ? "request body is not valid JSON"
+            // System.Text.Json reports a member no property maps to (UnmappedMemberHandling.Disallow) with its path.
+            var unknown = field is not null && json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal);
+            var message = field is null ? "request body is not valid JSON"
+                : unknown ? $"{field} is not a field of this request: remove it (field names are camelCase)"
                 : $"{field} has an invalid value or the wrong JSON type";
             return ErrorHandling.WriteAsync(context, 400, message,
                 field is null ? null : new ErrorData([new FieldError(field, message)]));
@@ -104,9 +109,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             or MySqlErrorCode.UnknownDatabase or MySqlErrorCode.ServerShutdown or MySqlErrorCode.TooManyUserConnections
             or MySqlErrorCode.ConnectionCountError;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable ({ErrorCode}) during {Method} {Path}")]
-    private static partial void LogDatabaseUnavailable(ILogger logger, MySqlErrorCode errorCode, string method, string path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable ({ErrorCode}) during {Method} {Path} (trace {TraceId})")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, MySqlErrorCode errorCode, string method, string path, string? traceId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception during {Method} {Path}")]
-    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception during {Method} {Path} (trace {TraceId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string? traceId);
 }

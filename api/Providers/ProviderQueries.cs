@@ -37,22 +37,26 @@ internal sealed class ProviderQueries(MySqlDataSource dataSource)
             .Single().ToDto();
     }
 
-    public async Task<PagedList<ProviderBindingDto>> ListAsync(long? domainId, int page, int pageSize, CancellationToken cancellationToken)
+    public async Task<PagedList<ProviderBindingDto>> ListAsync(long? domainId, Paging paging, CancellationToken cancellationToken)
     {
         const string sql = $"""
             SELECT COUNT(*) FROM domain_dns_providers p WHERE @DomainId IS NULL OR p.domain_id = @DomainId;
             SELECT {Projection}
             FROM domain_dns_providers p JOIN domains d ON d.id = p.domain_id
-            WHERE @DomainId IS NULL OR p.domain_id = @DomainId
+            WHERE (@DomainId IS NULL OR p.domain_id = @DomainId) AND (@After IS NULL OR p.id < @After)
             ORDER BY p.id DESC
             LIMIT @Take OFFSET @Skip;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql,
-            new { DomainId = domainId, Take = pageSize, Skip = (long)(page - 1) * pageSize }, cancellationToken: cancellationToken));
+            new { DomainId = domainId, paging.After, Take = paging.PageSize + 1, paging.Skip }, cancellationToken: cancellationToken));
         var total = await grid.ReadSingleAsync<long>();
-        var list = (await grid.ReadAsync<ProviderBindingRow>()).Select(r => r.ToDto()).ToList();
-        return new PagedList<ProviderBindingDto>(list, total, page, pageSize);
+        var rows = (await grid.ReadAsync<ProviderBindingRow>()).Select(r => r.ToDto()).ToList();
+        var list = rows.Take(paging.PageSize).ToList();
+        return new PagedList<ProviderBindingDto>(list, total, paging.Page, paging.PageSize)
+        {
+            NextCursor = list.Count == 0 ? null : Paging.CursorAfter(list[^1].Id, rows.Count > paging.PageSize),
+        };
     }
 
     private sealed class ExistsRow

@@ -133,7 +133,7 @@ fi
 ASPNETCORE_URLS=http://127.0.0.1:$API_PORT dotnet "$(bin api dns-sync-api.dll)" > "$STATE/logs/api.log" 2>&1 &
 pids+=($!)
 wait_http "http://127.0.0.1:$API_PORT/health/ready" "the api" "${pids[-1]}"
-TOKEN=$(dotnet "$(bin api dns-sync-api.dll)" token --sub make-run --ttl 24h)
+TOKEN=$(dotnet "$(bin api dns-sync-api.dll)" token --sub make-run --scope dns:admin --ttl 24h)
 API=http://127.0.0.1:$API_PORT/api/v1
 auth=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json')
 

@@ -49,33 +49,37 @@ public static class RecordRules
         normalized = "";
         error = "";
         zone = NormalizeZone(zone);
-        var candidate = name?.Trim().ToLowerInvariant() ?? "";
+        var candidate = name?.Trim() ?? "";
         if (candidate.Length == 0)
         {
             error = "name is required: use '@' for the zone apex, or a label such as 'www'";
             return false;
         }
-        if (candidate is "@" || candidate == zone || candidate == zone + ".")
+        if (candidate is "@")
         {
             normalized = "@";
             return true;
         }
 
         var absolute = candidate.EndsWith('.');
-        candidate = candidate.TrimEnd('.');
-        if (candidate.EndsWith("." + zone, StringComparison.Ordinal))
-            candidate = candidate[..^(zone.Length + 1)];
+        if (!TryToAscii(candidate.TrimEnd('.'), out var ascii))
+        {
+            error = $"name '{name}' is not a valid internationalised domain name";
+            return false;
+        }
+        if (ascii == zone)
+        {
+            normalized = "@";
+            return true;
+        }
+        if (ascii.EndsWith("." + zone, StringComparison.Ordinal))
+            ascii = ascii[..^(zone.Length + 1)];
         else if (absolute)
         {
             error = $"name '{name}' ends with a dot but is not inside the zone '{zone}'";
             return false;
         }
 
-        if (!TryToAscii(candidate, out var ascii))
-        {
-            error = $"name '{name}' is not a valid internationalised domain name";
-            return false;
-        }
         if (ToFqdn(zone, ascii).Length > MaxNameLength)
         {
             error = $"name '{name}' makes a full name longer than {MaxNameLength} characters";
@@ -222,13 +226,22 @@ public static class RecordRules
         return true;
     }
 
+    /// <summary>
+    /// Lower-case ASCII form of a name: Unicode labels become punycode by UTS-46 (non-transitional, IDNA2008), so
+    /// <c>bücher.de</c> and <c>BÜCHER.de</c> both give <c>xn--bcher-kva.de</c> and <c>faß.de</c> gives <c>xn--fa-hia.de</c>.
+    /// That mapping needs ICU: under invariant globalization .NET's IdnMapping skips it (upper case and compatibility
+    /// characters would give other punycode), so there a non-ASCII name is refused rather than stored wrong.
+    /// A leading <c>*.</c> (wildcard) is kept as it is.
+    /// </summary>
     private static bool TryToAscii(string name, out string ascii)
     {
-        ascii = name;
+        ascii = name.ToLowerInvariant();
         if (name.All(char.IsAscii)) return true;
+        if (InvariantGlobalization) return false;
+        var wildcard = name.StartsWith("*.", StringComparison.Ordinal) ? "*." : "";
         try
         {
-            ascii = new System.Globalization.IdnMapping().GetAscii(name).ToLowerInvariant();
+            ascii = wildcard + new System.Globalization.IdnMapping().GetAscii(name[wildcard.Length..]).ToLowerInvariant();
             return true;
         }
         catch (ArgumentException)
@@ -236,6 +249,9 @@ public static class RecordRules
             return false;
         }
     }
+
+    private static readonly bool InvariantGlobalization =
+        AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant) && invariant;
 
     private static string Shorten(string s) => s.Length <= 64 ? s : s[..61] + "...";
 }

@@ -41,8 +41,10 @@ public abstract class ApiTestBase
         return client;
     }
 
-    protected static string Token(string subject = "tester", TimeSpan? ttl = null, DateTime? now = null, string? issuer = null, string secret = ApiFactory.JwtSecret) =>
-        TokenCommand.Mint(new JwtSettings(secret, issuer, null), subject, ttl ?? TimeSpan.FromHours(1), now ?? DateTime.UtcNow);
+    /// <summary>A token minted by the api's own command; by default with every scope, so tests of other features are not about scopes.</summary>
+    protected static string Token(string subject = "tester", TimeSpan? ttl = null, DateTime? now = null, string? issuer = null,
+        string secret = ApiFactory.JwtSecret, string? scope = Scopes.Admin) =>
+        TokenCommand.Mint(new JwtSettings(secret, issuer, null), subject, ttl ?? TimeSpan.FromHours(1), now ?? DateTime.UtcNow, scope);
 
     protected async Task<Reply> PostAsync(string path, object body, HttpClient? client = null) =>
         await Reply.ReadAsync(await (client ?? Client).PostAsJsonAsync(path, body));

@@ -103,15 +103,80 @@ public sealed class AuthTests : ApiTestBase
         (await GetAsync(Protected, CreateClient($"{header}.{payload}.{signature}"))).AssertOk();
     }
 
+    // Signed once outside .NET with the 11-byte secret "cmdb-secret", as the CMDB's Go code signs ([]byte(JWT_SECRET)):
+    //   python3: hmac.new(b"cmdb-secret", header_b64 + "." + payload_b64, sha256); the same as
+    //   printf %s "$header.$payload" | openssl dgst -sha256 -hmac cmdb-secret -binary | base64url
+    // Payloads: {"user_id":7,"username":"ops","role":"admin","iat":4102358400,"exp":4102444800} (a CMDB admin) and
+    // {"user_id":8,"username":"dev","iat":4102358400,"exp":4102444800} (a CMDB user); one day long, in the year 2100.
+    private const string CmdbAdminToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo3LCJ1c2VybmFtZSI6Im9wcyIsInJvbGUiOiJhZG1pbiIsImlhdCI6NDEwMjM1ODQwMCwiZXhwIjo0MTAyNDQ0ODAwfQ.Jfm1qISK0fHnbv7V5UvYA3cMG09r1uXIGoRlQm2eMn8";
+    private const string CmdbUserToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo4LCJ1c2VybmFtZSI6ImRldiIsImlhdCI6NDEwMjM1ODQwMCwiZXhwIjo0MTAyNDQ0ODAwfQ.r01UfyZnKrYsBrVpBgr5FgYLCTqGapOuROMOrBGLkN8";
+
     [Test]
-    public async Task A_short_cmdb_secret_is_accepted_and_still_checks_signatures()
+    public async Task A_short_cmdb_secret_padded_for_the_jwt_handler_verifies_tokens_signed_elsewhere_with_it()
     {
-        const string shortSecret = "cmdb-secret";
-        await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?> { ["Auth:JwtSecret"] = shortSecret });
-        (await GetAsync(Protected, CreateClient(Token(secret: shortSecret), factory))).AssertOk();
+        await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?>
+        {
+            ["Auth:JwtSecret"] = "cmdb-secret",
+            ["Auth:AllowShortSecret"] = "true",
+        });
+        var before = await RowCountsAsync();
+        var admin = (await PostAsync("/api/v1/domains/create", new { domain = NewZone() }, CreateClient(CmdbAdminToken, factory))).AssertOk();
+        Assert.That(admin.Data.GetProperty("id").GetInt64(), Is.Positive, "role: admin maps to dns:admin");
+        // A CMDB user token carries neither scope nor role admin: Auth:DefaultScope (dns:read) applies.
+        (await GetAsync(Protected, CreateClient(CmdbUserToken, factory))).AssertOk();
+        (await PostAsync("/api/v1/domains/create", new { domain = NewZone() }, CreateClient(CmdbUserToken, factory))).AssertError(HttpStatusCode.Forbidden);
+        // One flipped signature character, another short secret, the fixture's long secret: all refused.
+        var flipped = CmdbAdminToken[..^2] + (CmdbAdminToken[^2] == 'A' ? 'B' : 'A') + CmdbAdminToken[^1];
+        (await GetAsync(Protected, CreateClient(flipped, factory))).AssertError(HttpStatusCode.Unauthorized);
         (await GetAsync(Protected, CreateClient(Token(secret: "cmdb-secreT"), factory))).AssertError(HttpStatusCode.Unauthorized);
         (await GetAsync(Protected, CreateClient(Token(), factory))).AssertError(HttpStatusCode.Unauthorized);
-        Assert.That(factory.Logs.AllText(), Does.Contain("shorter than 32 bytes").And.Not.Contain(shortSecret));
+        // Tokens the api mints with the short secret verify too (the padded key signs what the short one does).
+        (await GetAsync(Protected, CreateClient(Token(secret: "cmdb-secret"), factory))).AssertOk();
+        Assert.That(factory.Logs.AllText(), Does.Contain("shorter than 32 bytes").And.Not.Contain("cmdb-secret"));
+        Assert.That(await RowCountsAsync(), Is.Not.EqualTo(before), "the admin create wrote its row");
+    }
+
+    [Test]
+    public void A_short_secret_is_refused_at_start_unless_allowed()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => JwtSettings.FromConfiguration(Config(new() { ["Auth:JwtSecret"] = "cmdb-secret" })));
+        Assert.That(error!.Message, Does.Contain("Auth__JwtSecret is 11 bytes").And.Contain("Auth__AllowShortSecret=true"));
+        var previous = Assert.Throws<InvalidOperationException>(() => JwtSettings.FromConfiguration(Config(new()
+        {
+            ["Auth:JwtSecret"] = ApiFactory.JwtSecret, ["Auth:PreviousJwtSecret"] = "old",
+        })));
+        Assert.That(previous!.Message, Does.Contain("Auth__PreviousJwtSecret"));
+        Assert.That(JwtSettings.FromConfiguration(Config(new() { ["Auth:JwtSecret"] = "cmdb-secret", ["Auth:AllowShortSecret"] = "true" })).IsShort, Is.True);
+        Assert.Throws<InvalidOperationException>(() => JwtSettings.FromConfiguration(Config(new() { ["Auth:JwtSecret"] = ApiFactory.JwtSecret, ["Auth:AllowShortSecret"] = "yes" })));
+    }
+
+    [Test]
+    public async Task A_token_living_longer_than_the_maximum_is_401_whether_or_not_it_has_iat()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var thirtyOneDays = 31L * 86400;
+        var withIat = Signed($$"""{"sub":"long","scope":"dns:read","iat":{{now}},"exp":{{now + thirtyOneDays}}}""");
+        var reply = (await GetAsync(Protected, CreateClient(withIat))).AssertError(HttpStatusCode.Unauthorized);
+        Assert.That(reply.Message, Does.Contain("Auth__MaxTokenLifetime (30d)"));
+        var withoutIat = Signed($$"""{"sub":"long","scope":"dns:read","exp":{{now + thirtyOneDays}}}""");
+        (await GetAsync(Protected, CreateClient(withoutIat))).AssertError(HttpStatusCode.Unauthorized);
+        // 29 days is fine, and an old token with an iat long ago is judged by exp − iat, not by now.
+        (await GetAsync(Protected, CreateClient(Signed($$"""{"sub":"ok","scope":"dns:read","exp":{{now + 29L * 86400}}}""")))).AssertOk();
+        (await GetAsync(Protected, CreateClient(Signed($$"""{"sub":"ok","scope":"dns:read","iat":{{now - 40L * 86400}},"exp":{{now + 3600}}}""")))).AssertError(HttpStatusCode.Unauthorized);
+
+        await using var factory = new ApiFactory(ConnectionString, new Dictionary<string, string?> { ["Auth:MaxTokenLifetime"] = "90d" });
+        (await GetAsync(Protected, CreateClient(withIat, factory))).AssertOk();
+    }
+
+    private static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+
+    private static string Signed(string payloadJson)
+    {
+        var header = Base64Url("""{"alg":"HS256","typ":"JWT"}""");
+        var payload = Base64Url(payloadJson);
+        var signature = Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(
+            Encoding.UTF8.GetBytes(ApiFactory.JwtSecret), Encoding.ASCII.GetBytes($"{header}.{payload}"))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return $"{header}.{payload}.{signature}";
     }
 
     [Test]

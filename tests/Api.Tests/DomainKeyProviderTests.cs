@@ -66,16 +66,45 @@ public sealed class DomainKeyProviderTests : ApiTestBase
         Assert.That(created.Text, Does.Not.Contain(token));
 
         await using var connection = await OpenAsync();
-        var stored = await connection.QuerySingleAsync<string>("SELECT api_token FROM api_keys WHERE id = @id", new { id });
-        Assert.That(stored, Does.StartWith("v1:"));
+        var (stored, hint) = await connection.QuerySingleAsync<(string, string)>("SELECT api_token, api_token_hint FROM api_keys WHERE id = @id", new { id });
+        Assert.That(stored, Does.StartWith("v2:"), "bound to its row");
         Assert.That(stored, Does.Not.Contain(token));
-        Assert.That(SecretProtector.FromBase64(ApiFactory.SecretsKey).Unprotect(stored), Is.EqualTo(token));
+        Assert.That(hint, Is.EqualTo("****WXYZ"));
+        var protector = SecretProtector.FromBase64(ApiFactory.SecretsKey);
+        Assert.That(protector.Unprotect(stored, id), Is.EqualTo(token));
+        Assert.Catch<System.Security.Cryptography.CryptographicException>(() => protector.Unprotect(stored, id + 1), "copied to another row it does not decrypt");
 
         var list = await GetAsync("/api/v1/api-keys?pageSize=100");
         list.AssertOk();
         Assert.That(list.Text, Does.Not.Contain(token));
         var listed = list.Data.GetProperty("list").EnumerateArray().Single(k => k.GetProperty("id").GetInt64() == id);
         Assert.That(listed.GetProperty("apiToken").GetString(), Is.EqualTo("****WXYZ"));
+    }
+
+    [Test]
+    public async Task Lists_show_the_stored_hint_and_never_decrypt()
+    {
+        var id = await CreateApiKeyAsync("cf-token-hint-LMNO");
+        // A ciphertext no key can read: a list that decrypted would fail or log; it shows the hint instead.
+        await ExecAsync("UPDATE api_keys SET api_token = 'v2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = @id", new { id });
+        var list = (await GetAsync("/api/v1/api-keys?pageSize=100")).AssertOk();
+        var listed = list.Data.GetProperty("list").EnumerateArray().Single(k => k.GetProperty("id").GetInt64() == id);
+        Assert.That(listed.GetProperty("apiToken").GetString(), Is.EqualTo("****LMNO"));
+        Assert.That(Factory.Logs.AllText(), Does.Not.Contain($"API key {id} cannot be decrypted"));
+    }
+
+    [TestCase("名前-token", TestName = "Non-ASCII token")]
+    [TestCase("tab\tinside", TestName = "Control character in token")]
+    [TestCase("257", TestName = "Token of 257 characters")]
+    public async Task Api_key_token_must_be_printable_ascii_up_to_256_characters(string token)
+    {
+        token = token == "257" ? new string('t', 257) : token;
+        var before = await RowCountsAsync();
+        var reply = (await PostAsync("/api/v1/api-keys/create", new { name = "k", provider = "cloudflare", apiToken = token }))
+            .AssertInvalid("apiToken", "1 to 256 printable ASCII characters");
+        Assert.That(reply.Text, Does.Not.Contain(token));
+        Assert.That(await RowCountsAsync(), Is.EqualTo(before));
+        (await PostAsync("/api/v1/api-keys/create", new { name = "k", provider = "cloudflare", apiToken = new string('t', 256) })).AssertOk();
     }
 
     [Test]

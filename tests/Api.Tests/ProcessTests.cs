@@ -50,11 +50,47 @@ public sealed class ProcessTests
     }
 
     [Test]
-    public async Task Token_command_works_with_a_short_cmdb_secret()
+    public async Task Token_command_works_with_a_short_cmdb_secret_only_when_allowed()
     {
-        var (exit, output) = await RunAsync(["token", "--sub", "cmdb"], new() { ["JWT_SECRET"] = "cmdb-secret" });
+        var (exit, output) = await RunAsync(["token", "--sub", "cmdb"], new() { ["JWT_SECRET"] = "cmdb-secret", ["Auth__AllowShortSecret"] = "true" });
         Assert.That(exit, Is.Zero, output);
         Assert.That(output.Trim().Split('.'), Has.Length.EqualTo(3));
+
+        var (refused, message) = await RunAsync(["token", "--sub", "cmdb"], new() { ["JWT_SECRET"] = "cmdb-secret" });
+        Assert.That(refused, Is.EqualTo(1));
+        Assert.That(message, Does.Contain("Auth__AllowShortSecret"));
+    }
+
+    [Test]
+    public async Task A_short_secret_stops_the_api_naming_the_setting_unless_allowed()
+    {
+        var (exit, output) = await RunAsync([], new()
+        {
+            ["ConnectionStrings__Default"] = Connection, ["Secrets__Key"] = ValidKey, ["Auth__JwtSecret"] = "short-secret",
+        });
+        Assert.That(exit, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain("Auth__JwtSecret is 12 bytes, shorter than 32").And.Contain("Auth__AllowShortSecret=true"));
+        Assert.That(output, Does.Not.Contain("short-secret"), "the secret itself is never printed");
+    }
+
+    [Test]
+    public async Task Token_command_mints_the_scopes_asked_for_and_refuses_unknown_ones()
+    {
+        var (exit, output) = await RunAsync(["token", "--sub", "ci", "--scope", "dns:write"], new() { ["JWT_SECRET"] = Secret });
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(new JsonWebToken(output.Trim()).GetPayloadValue<string>("scope"), Is.EqualTo("dns:write"));
+
+        var (refused, usage) = await RunAsync(["token", "--sub", "ci", "--scope", "dns:root"], new() { ["JWT_SECRET"] = Secret });
+        Assert.That(refused, Is.EqualTo(1));
+        Assert.That(usage, Does.Contain("--scope"));
+    }
+
+    [Test]
+    public async Task Token_command_refuses_a_lifetime_the_api_would_refuse()
+    {
+        var (exit, output) = await RunAsync(["token", "--sub", "ci", "--ttl", "31d"], new() { ["JWT_SECRET"] = Secret });
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(output, Does.Contain("Auth__MaxTokenLifetime (30d)"));
     }
 
     [TestCase]
@@ -82,7 +118,8 @@ public sealed class ProcessTests
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(dll);
         foreach (var arg in args) psi.ArgumentList.Add(arg);
-        foreach (var name in new[] { "ConnectionStrings__Default", "Secrets__Key", "Auth__JwtSecret", "JWT_SECRET", "Auth__Issuer", "Auth__Audience" })
+        foreach (var name in new[] { "ConnectionStrings__Default", "Secrets__Key", "Auth__JwtSecret", "JWT_SECRET", "Auth__Issuer", "Auth__Audience",
+                     "Auth__AllowShortSecret", "Auth__MaxTokenLifetime", "Auth__DefaultScope" })
             psi.Environment.Remove(name);
         psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         foreach (var (name, value) in environment)

@@ -36,14 +36,15 @@ public sealed class ReencryptTokensTests : ApiTestBase
         var onlyNew = SecretProtector.FromBase64(newKey);
         await using (var db = new MySqlConnection(ConnectionString))
         {
-            var tokens = (await db.QueryAsync<(string Name, string Token)>("SELECT name, api_token FROM api_keys ORDER BY name")).ToList();
-            Assert.That(tokens.Select(t => (t.Name, onlyNew.Unprotect(t.Token))),
-                Is.EqualTo(new[] { ("old", "old-token-5678"), ("plain", "plain-token-1234") }));
+            var tokens = (await db.QueryAsync<(long Id, string Name, string Token, string Hint)>("SELECT id, name, api_token, api_token_hint FROM api_keys ORDER BY name")).ToList();
+            Assert.That(tokens.Select(t => (t.Name, onlyNew.Unprotect(t.Token, t.Id), t.Hint)),
+                Is.EqualTo(new[] { ("old", "old-token-5678", "****5678"), ("plain", "plain-token-1234", "****1234") }));
+            Assert.That(tokens.Select(t => t.Token[..3]), Is.All.EqualTo(SecretProtector.BoundPrefix), "every token bound to its row");
         }
 
         using var again = new StringWriter();
         Assert.That(await ReencryptTokensCommand.RunAsync(configuration, again, TextWriter.Null), Is.Zero);
-        Assert.That(again.ToString(), Does.Contain("re-encrypted 0, already under the current key 2"));
+        Assert.That(again.ToString(), Does.Contain("re-encrypted 0, already bound under the current key 2"));
     }
 
     [Test]

@@ -34,9 +34,9 @@ public sealed class LoadTests
             Assert.That(starts[19], Is.GreaterThanOrEqualTo(185), "the last action must not start before it is due");
             Assert.That(starts[19], Is.LessThan(1500), "slow actions must not hold the schedule back");
             Assert.That(total, Is.GreaterThanOrEqualTo(starts[19] + 295), "RunAsync waits for every action");
-            // Each action is handed to the thread pool once due, so none runs early; two handed over 10 ms apart may
-            // still begin in either order on a loaded machine, so the order of their first lines is not asserted.
-            Assert.That(Enumerable.Range(0, starts.Length).Where(i => starts[i] < i * 10.0 - 1), Is.Empty, "no action starts before it is due");
+            // Not "ordered": on a loaded machine several late actions are released together and stamp their start in
+            // any order. The contract is that none starts before its slot.
+            Assert.That(starts.Select((start, i) => start - i * 10.0), Has.All.GreaterThanOrEqualTo(-1), "no action starts before it is due");
         });
     }
 

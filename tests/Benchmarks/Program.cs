@@ -42,6 +42,7 @@ try
     if (options.Only is null or "latency") results.Latency.AddRange(await LatencyScenario.RunAsync(settings, logDirectory, cancel.Token));
     if (options.Only is null or "api") await ThroughputAndConvergence.RunAsync(settings, results, logDirectory, cancel.Token);
     if (options.Only is null or "claim") results.ClaimCost = await ClaimCostScenario.RunAsync(settings, cancel.Token);
+    if (options.Only is null or "api") results.ApiScale = await ApiScaleScenario.RunAsync(settings, logDirectory, cancel.Token);
     if (options.Only is null or "bulk") await BulkCreateScenario.RunAsync(settings, results, logDirectory, cancel.Token);
     if (options.Only is null or "failover") await FailoverScenario.RunAsync(settings, results, logDirectory, cancel.Token);
     if (options.Only is null or "faults") await FaultMixScenario.RunAsync(settings, results, logDirectory, cancel.Token);

@@ -56,6 +56,48 @@ public sealed class FaultTests : EmulatorTestBase
         });
     }
 
+    [TestCase(null)]
+    [TestCase(FaultKind.RateLimit)]
+    [TestCase(FaultKind.ApplyThenDrop)]
+    public async Task Request_log_names_every_post_of_a_batch_as_sent_and_the_record_it_created(FaultKind? kind)
+    {
+        if (kind is { } fault) Server.AddFault(new FaultRule { Kind = fault, Method = "POST", PathPattern = "/batch$", Count = 1 });
+        var existing = await Api.CreateIdAsync(ZoneId, new { type = "TXT", name = "old", content = "v" });
+
+        try
+        {
+            await Api.SendAsync(HttpMethod.Post, CfApi.Records(ZoneId) + "/batch", new
+            {
+                deletes = new[] { new { id = existing } },
+                posts = new object[]
+                {
+                    new { type = "A", name = "a", content = "192.0.2.1", comment = "dns-sync:i1:7" },
+                    new { type = "A", name = "b.example.com", content = "192.0.2.2" },
+                },
+            });
+        }
+        catch (HttpRequestException) when (kind == FaultKind.ApplyThenDrop)
+        {
+        }
+
+        var batch = Server.Requests[^1];
+        var created = Server.Records(ZoneId).Where(r => r.Type == "A").OrderBy(r => r.Name).Select(r => r.Id).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(batch.Path, Does.EndWith("/dns_records/batch"));
+            Assert.That(batch.Fault, Is.EqualTo(kind?.ToString()));
+            Assert.That(batch.Posts?.Select(p => (p.Name, p.Comment)), Is.EqualTo(new[] { ("a", "dns-sync:i1:7"), ("b.example.com", (string?)null) }),
+                "each post's name and comment, in the order sent");
+            Assert.That(batch.Posts?.Select(p => p.CreatedId), kind == FaultKind.RateLimit ? Is.All.Null : Is.EqualTo(created),
+                "the record each post created, when the batch was applied (the reply lost or not)");
+            Assert.That(created, Has.Count.EqualTo(kind == FaultKind.RateLimit ? 0 : 2));
+            Assert.That(batch.Deletes, Is.EqualTo(new[] { existing }), "the ids of the deletes as sent");
+            Assert.That(batch.Patches, Is.Null, "no patches sent");
+            Assert.That((batch.RecordName, batch.Comment), Is.EqualTo(((string?)null, (string?)null)), "a batch body has no top-level record");
+            Assert.That(Server.Requests[0].Posts, Is.Null, "a create's body has no posts");
+        });
+    }
+
     [Test]
     public async Task Request_log_names_the_credential_of_an_unknown_token_and_none_for_a_malformed_header()
     {

@@ -6,8 +6,9 @@ namespace DnsSync.Reliability.Tests;
 
 /// <summary>
 /// Scenario 3: every provider request meets 20% 5xx, 10% 429 with Retry-After, 5% hangs past the client timeout and
-/// 2% apply-then-fail, across four zones served in parallel by one worker, for a storm of <see cref="Storm"/> that
-/// covers every create, update and delete: half of the records become active and updates and deletes are applied
+/// 4% apply-then-fail, with batches of at most 3 changes across four zones served in parallel by one worker, for a
+/// storm of <see cref="Storm"/> that covers every create, update and delete: half of the records become active and
+/// updates and deletes (alone or in batches) are applied
 /// while the faults are on, and every record converges, under the faults or at the latest once the provider
 /// recovers at the end of the storm. The storm is asserted to have really happened: enough requests, every fault
 /// kind met, and at least <see cref="MinimumStormAfterChanges"/> of faults after the last change.
@@ -27,7 +28,8 @@ public sealed class ProviderFaultTests
     private static readonly TimeSpan ClockSlack = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Storm = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MinimumStormAfterChanges = TimeSpan.FromSeconds(15);
-    private const int MinimumStormRequests = 150;
+    private const int MinimumStormRequests = 100;
+    private const int BatchLimit = 3;
     private static readonly string[] FaultKinds = ["ServerError", "RateLimit", "Hang", "ApplyThenFail500"];
     private static readonly string[] Zones = ["example.com", "example.net", "example.org", "example.info"];
 
@@ -37,22 +39,26 @@ public sealed class ProviderFaultTests
         var seed = Scenario.Seed();
         TestContext.Progress.WriteLine($"[reliability] provider-fault scenario seed {seed}");
         var random = new Random(seed);
+        // Retries after 1, 2, 4, 8, 16, 16 … s instead of 30 s, 1 min, 2 min … 30 min: same policy, scaled to the test.
+        var environment = Scenario.WorkerEnvironment(batchSize: 50, retryBaseSec: 1, retryMaxSec: 16);
+        // Batches of at most 3 changes: a zone's rows of a pass go out in several requests, so the faults meet a few
+        // changes at a time and every change meets several of them.
+        environment["Cloudflare__BatchLimit"] = BatchLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await using var stack = await LocalStack.StartAsync(new LocalStackOptions
         {
             LogDirectory = Scenario.LogDirectory("provider-faults"),
             EmulatorArgs = Scenario.EmulatorArgs,
             Zone = Zones[0],
             ExtraZones = Zones[1..],
-            // Retries after 1, 2, 4, 8, 16, 16 … s instead of 30 s, 1 min, 2 min … 30 min: same policy, scaled to the test.
-            WorkerEnvironment = Scenario.WorkerEnvironment(batchSize: 50, retryBaseSec: 1, retryMaxSec: 16),
+            WorkerEnvironment = environment,
         });
         // The emulator fires the first matching rule, so each rule's probability is conditional on the earlier ones
-        // not firing; these give marginal rates of 20%, 10%, 5% and 2% of all requests.
+        // not firing; these give marginal rates of 20%, 10%, 5% and 4% of all requests.
         const string all = "^/zones/";
         await Scenario.AddFaultAsync(stack, new { pathPattern = all, kind = "ServerError", statusCode = 503, probability = 0.20 });
         await Scenario.AddFaultAsync(stack, new { pathPattern = all, kind = "RateLimit", retryAfterSeconds = RetryAfterSeconds, probability = 0.10 / 0.80 });
         await Scenario.AddFaultAsync(stack, new { pathPattern = all, kind = "Hang", hangMs = 3500, probability = 0.05 / 0.70 });
-        await Scenario.AddFaultAsync(stack, new { pathPattern = all, kind = "ApplyThenFail500", probability = 0.02 / 0.65 });
+        await Scenario.AddFaultAsync(stack, new { pathPattern = all, kind = "ApplyThenFail500", probability = 0.04 / 0.65 });
         var total = Stopwatch.StartNew();
 
         var specs = new List<(string Zone, RecordSpec Spec, int Index)>();
@@ -85,10 +91,11 @@ public sealed class ProviderFaultTests
         var log = await Scenario.RequestLogAsync(stack);
         var violations = RetryAfterViolations(log);
         var sentAgainBlind = Scenario.CreatesSentAgainWithoutLookup(log);
+        var appliedSentAgain = Scenario.AppliedCreatesSentAgain(log);
         var storm = log.Where(r => r.Time < stormEnd).ToList();
         var faultsByKind = storm.Where(r => r.Fault is not null).GroupBy(r => r.Fault!).ToDictionary(g => g.Key, g => g.Count());
-        var patchesDuringStorm = storm.Count(r => r.Method == "PATCH" && r.Status == 200);
-        var deletesDuringStorm = storm.Count(r => r.Method == "DELETE" && r.Status == 200);
+        var patchesDuringStorm = storm.Where(r => r.Status == 200).Sum(r => r.PatchCount);
+        var deletesDuringStorm = storm.Where(r => r.Status == 200).Sum(r => r.DeleteCount);
 
         await ScenarioResults.WriteAsync("3-provider-faults", stack.ConnectionString, new Dictionary<string, object?>
         {
@@ -111,6 +118,8 @@ public sealed class ProviderFaultTests
             ["deletesAppliedDuringStorm"] = deletesDuringStorm,
             ["requestsBeforeRetryAfter"] = violations.Count,
             ["createsSentAgainWithoutLookup"] = sentAgainBlind.Count,
+            ["appliedCreatesSentAgain"] = appliedSentAgain.Count,
+            ["batchRequests"] = log.Count(r => r.IsBatch),
             ["smallestGapAfter429Ms"] = SmallestGapAfter429(log),
             ["convergedWhileFaultsWereOn"] = convergedUnderFaults,
             ["stormSeconds"] = Math.Round(stormSeconds, 1),
@@ -125,6 +134,7 @@ public sealed class ProviderFaultTests
         {
             Assert.That(violations, Is.Empty, string.Join("\n", violations.Take(10)));
             Assert.That(sentAgainBlind, Is.Empty, "after a create that may have been applied, the next one comes after a lookup:\n" + string.Join("\n", sentAgainBlind.Take(10)));
+            Assert.That(appliedSentAgain, Is.Empty, "a create that was applied is found again, never sent again:\n" + string.Join("\n", appliedSentAgain.Take(10)));
             Assert.That(log.Where(r => r.Credential is null), Is.Empty, "every request, faulted or not, is checked against the 429 windows");
             Assert.That(storm, Has.Count.GreaterThanOrEqualTo(MinimumStormRequests), "the storm really ran");
             foreach (var kind in FaultKinds)

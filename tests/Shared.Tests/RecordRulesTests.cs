@@ -17,6 +17,12 @@ public sealed class RecordRulesTests
     [TestCase("*", "*")]
     [TestCase("*.apps", "*.apps")]
     [TestCase("bücher", "xn--bcher-kva")]
+    [TestCase("BÜCHER", "xn--bcher-kva")]
+    [TestCase("faß", "xn--fa-hia")]
+    [TestCase("ｗｗｗ", "www")]
+    [TestCase("*.bücher", "*.xn--bcher-kva")]
+    [TestCase("_acme-challenge.bücher", "_acme-challenge.xn--bcher-kva")]
+    [TestCase("shop.BÜCHER.example.com.", "shop.xn--bcher-kva")]
     public void Names_are_normalised_to_the_zone_relative_form(string input, string expected)
     {
         Assert.That(RecordRules.TryNormalizeName("Example.com.", input, out var name, out var error), Is.True, error);
@@ -33,6 +39,34 @@ public sealed class RecordRulesTests
     {
         Assert.That(RecordRules.TryNormalizeName("example.com", input, out _, out var error), Is.False);
         Assert.That(error, Does.Contain(reason));
+    }
+
+    [TestCase("bücher.de", "xn--bcher-kva.de")]
+    [TestCase("BÜCHER.DE.", "xn--bcher-kva.de")]
+    [TestCase("faß.de", "xn--fa-hia.de")]
+    [TestCase("例え.テスト", "xn--r8jz45g.xn--zckzah")]
+    public void Unicode_zones_become_punycode_by_uts46_nontransitional(string input, string expected)
+    {
+        Assert.That(RecordRules.TryNormalizeDomain(input, out var domain, out var error), Is.True, error);
+        Assert.That(domain, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void A_unicode_name_in_a_unicode_zone_is_relative_to_its_punycode()
+    {
+        Assert.That(RecordRules.TryNormalizeName("xn--bcher-kva.de", "www.bücher.de.", out var name, out var error), Is.True, error);
+        Assert.That(name, Is.EqualTo("www"));
+        Assert.That(RecordRules.TryNormalizeName("xn--bcher-kva.de", "BÜCHER.de", out name, out _), Is.True);
+        Assert.That(name, Is.EqualTo("@"));
+    }
+
+    [TestCase("a\u200Db")]
+    [TestCase("\u0301x")]
+    public void Names_idna2008_disallows_are_refused(string escaped)
+    {
+        var input = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        Assert.That(RecordRules.TryNormalizeName("example.com", input, out _, out var error), Is.False);
+        Assert.That(error, Does.Contain("internationalised"));
     }
 
     [Test]

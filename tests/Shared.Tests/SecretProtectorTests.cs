@@ -19,6 +19,35 @@ public sealed class SecretProtectorTests
     }
 
     [Test]
+    public void Bound_tokens_decrypt_only_for_their_row()
+    {
+        var protector = SecretProtector.FromBase64(Key);
+        var stored = protector.Protect("cf-token-bound", boundTo: 42);
+        Assert.That(stored, Does.StartWith("v2:").And.Not.Contain("cf-token"));
+        Assert.That(protector.Unprotect(stored, 42, out var needsReprotect), Is.EqualTo("cf-token-bound"));
+        Assert.That(needsReprotect, Is.False);
+        Assert.That(() => protector.Unprotect(stored, 43), Throws.InstanceOf<CryptographicException>(), "moved to another row");
+        Assert.That(() => protector.Unprotect(stored), Throws.InstanceOf<CryptographicException>(), "read as unbound");
+        // The same bytes relabelled v1 do not decrypt either: the associated data differs.
+        Assert.That(() => protector.Unprotect("v1:" + stored[3..], 42), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
+    public void The_unbound_form_and_plaintext_still_read_for_any_row_and_ask_to_be_rewritten()
+    {
+        var protector = SecretProtector.FromBase64(Key);
+        Assert.That(protector.Unprotect(protector.Protect("old-form"), 7, out var oldNeeds), Is.EqualTo("old-form"));
+        Assert.That(oldNeeds, Is.True);
+        Assert.That(protector.Unprotect("hand-written", 7, out var plainNeeds), Is.EqualTo("hand-written"));
+        Assert.That(plainNeeds, Is.True);
+        var previous = SecretProtector.FromBase64(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        var rotated = SecretProtector.FromBase64(Key, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        Assert.That(rotated.Unprotect(protector.Protect("bound", 9), 9, out var currentNeeds), Is.EqualTo("bound"));
+        Assert.That(currentNeeds, Is.False);
+        Assert.That(() => rotated.Unprotect(previous.Protect("x", 9), 9), Throws.InstanceOf<CryptographicException>());
+    }
+
+    [Test]
     public void Plaintext_written_by_hand_still_works()
     {
         var protector = SecretProtector.FromBase64(Key);

@@ -33,7 +33,8 @@ public sealed record LocalStackOptions
 /// </summary>
 public sealed class LocalStack : IAsyncDisposable
 {
-    private const string CloudflareToken = "stack-cloudflare-token";
+    /// <summary>The Cloudflare API token every zone of the stack is granted to (for records made "by hand" at the emulator).</summary>
+    public const string CloudflareToken = "stack-cloudflare-token";
     private readonly LocalStackOptions _options;
     private readonly Dictionary<string, string?> _baseEnvironment;
     private int _workerSequence;
@@ -113,7 +114,7 @@ public sealed class LocalStack : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>A HS256 JWT for the api, valid for <paramref name="lifetime"/> (negative = already expired).</summary>
+    /// <summary>A HS256 JWT for the api with the scope dns:admin, valid for <paramref name="lifetime"/> (negative = already expired).</summary>
     public string MintToken(TimeSpan lifetime, string subject = "stack") => Jwt.Create(JwtSecret, subject, lifetime);
 
     /// <summary>Every record the emulator holds in <paramref name="zone"/> (default: the main zone).</summary>
@@ -154,7 +155,12 @@ public sealed class LocalStack : IAsyncDisposable
     {
         var port = Ports.Free();
         ApiUrl = new Uri($"http://127.0.0.1:{port}/");
-        var environment = new Dictionary<string, string?>(_baseEnvironment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+        var environment = new Dictionary<string, string?>(_baseEnvironment)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            // The stack's one client is a load generator on purpose; the per-client rate limit is tested in Api.Tests.
+            ["RateLimit__PermitsPerSecond"] = "0",
+        };
         foreach (var (key, value) in _options.ApiEnvironment) environment[key] = value;
         Api = ManagedProcess.Start("api", "api", "dns-sync-api", [], environment, _options.LogDirectory);
         await WaitForAsync(new Uri(ApiUrl, "health/ready"), Api, cancellationToken);
@@ -206,7 +212,8 @@ public static class Jwt
     public static string Create(string secret, string subject, TimeSpan lifetime, string? issuer = null)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var payload = new Dictionary<string, object> { ["sub"] = subject, ["iat"] = now, ["exp"] = now + (long)lifetime.TotalSeconds };
+        // dns:admin: the stack registers domains, keys and bindings, and drives records.
+        var payload = new Dictionary<string, object> { ["sub"] = subject, ["iat"] = now, ["exp"] = now + (long)lifetime.TotalSeconds, ["scope"] = "dns:admin" };
         if (issuer is not null) payload["iss"] = issuer;
         return Sign(secret, new { alg = "HS256", typ = "JWT" }, payload);
     }

@@ -58,6 +58,7 @@ public sealed class BatchTests : HarnessTest
             Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records"), Is.EqualTo(7));
             Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(7));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -103,6 +104,63 @@ public sealed class BatchTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(cname)).Status, Is.EqualTo(RecordStatus.Active));
             Assert.That(await h.RowAsync(a), Is.Null);
         });
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
+    [Test]
+    public async Task Cname_whose_a_record_another_worker_is_deleting_waits_instead_of_failing()
+    {
+        var a = await h.InsertAsync("A", "www", "192.0.2.10");
+        await h.RunPassAsync();
+        await h.MarkAbsentAsync(a);
+        var cname = await h.InsertAsync("CNAME", "www", "target.example.net");
+        // Another worker claims the A row's delete (the oldest due row) and is slow to send it.
+        var other = h.Worker("instance-b", s => s["DnsWorker:BatchSize"] = "1").GetRequiredService<Claiming.RecordClaimer>();
+        Assert.That((await other.ClaimAsync(CancellationToken.None)).Single().Id, Is.EqualTo(a));
+
+        await h.RunPassAsync();
+
+        var waiting = await h.ExistingRowAsync(cname);
+        Assert.Multiple(() =>
+        {
+            Assert.That((waiting.Status, waiting.RetryCount), Is.EqualTo((RecordStatus.Pending, 0)), "not a failure of the CNAME");
+            Assert.That(waiting.LastError, Does.StartWith($"waiting: the A record of row {a} at this name is being deleted"));
+        });
+
+        // The other worker dies; its lease expires and the delete is taken over.
+        await h.ExecuteAsync("UPDATE domain_dns_records SET locked_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = @a", new { a });
+        await h.RunUntilAsync(async () => (await h.ExistingRowAsync(cname)).Status == RecordStatus.Active, "the CNAME active once the A is gone");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await h.RowAsync(a), Is.Null);
+            Assert.That(h.Remote().Select(r => r.Type), Is.EqualTo(new[] { "CNAME" }));
+        });
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
+    [Test]
+    public async Task Stop_between_batches_releases_the_unsent_rows_uncounted_and_loses_nothing()
+    {
+        var ids = await InsertManyAsync(6);
+        var pass = h.Worker(configure: s => s["Cloudflare:BatchLimit"] = "2").GetRequiredService<Reconciling.SyncPass>();
+        h.Emulator.AddFault(new FaultRule { Kind = FaultKind.Latency, Method = "POST", Count = 1, LatencyMs = 1500 });
+        using var stopping = new CancellationTokenSource();
+
+        var run = pass.RunOnceAsync(stopping.Token);
+        await WorkerHarness.EventuallyAsync(() => Task.FromResult(h.Emulator.Faults.Count == 0), "the first batch is held");
+        await stopping.CancelAsync();
+        await run;
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(Batches(), Has.Count.EqualTo(1), "no batch started after stop");
+            Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(2), "the batch in flight finished");
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = 'pending' AND attempt_count = 0 AND locked_by IS NULL"),
+                Is.EqualTo(4), "the unsent rows are released, uncounted (no lookup needed later)");
+        });
+        await h.RunUntilIdleAsync();
+        Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(6));
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [TestCase(16, 1)]
@@ -153,6 +211,7 @@ public sealed class BatchTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(ids[2])).Status, Is.EqualTo(RecordStatus.Active));
             Assert.That(h.Remote().Select(r => r.Content).Order(), Is.EqualTo(new[] { "192.0.2.4", "198.51.100.3" }));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -160,15 +219,39 @@ public sealed class BatchTests : HarnessTest
     {
         var ids = await InsertManyAsync(5);
         var handMade = await h.CreateRemoteAsync("A", "host3", "192.0.2.3");
+        var before = h.Requests().Count;
 
         await h.RunUntilIdleAsync();
 
         Assert.Multiple(async () =>
         {
+            Assert.That(h.Requests().Skip(before).Select(r => r.Method), Is.EqualTo(new[] { "POST", "GET", "POST" }),
+                "the refused batch, one listing that finds the record, the batch without it");
             Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(5));
             Assert.That((await h.ExistingRowAsync(ids[2])).ProviderRecordId, Is.EqualTo(handMade), "adopted, not posted twice");
             Assert.That(h.Remote(), Has.Count.EqualTo(5));
         });
+        await h.AssertNoStaleDuplicatesAsync();
+    }
+
+    [Test]
+    public async Task Rows_whose_identical_records_all_exist_already_are_adopted_with_one_listing_not_a_split()
+    {
+        var ids = await InsertManyAsync(16);
+        var handMade = new List<string>();
+        for (var i = 1; i <= 16; i++) handMade.Add(await h.CreateRemoteAsync("A", $"host{i}", $"192.0.2.{i}"));
+        var before = h.Requests().Count;
+
+        await h.RunPassAsync();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(h.Requests().Skip(before).Select(r => r.Method), Is.EqualTo(new[] { "POST", "GET" }),
+                "2 requests, not the 2n − 1 of splitting a batch of n that could outlast the lease");
+            Assert.That(await CountAsync(RecordStatus.Active), Is.EqualTo(16));
+            Assert.That(await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE provider_record_id IN @handMade", new { handMade }), Is.EqualTo(16));
+        });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -222,6 +305,7 @@ public sealed class BatchTests : HarnessTest
             var pid = (await h.ExistingRowAsync(id)).ProviderRecordId;
             Assert.That(h.Remote().Single(r => r.Id == pid).Comment, Is.EqualTo(await h.MarkerAsync(id)), "each row adopted its own record");
         }
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -246,5 +330,6 @@ public sealed class BatchTests : HarnessTest
             Assert.That(h.Remote(), Has.Count.EqualTo(4));
             Assert.That(h.Requests().Skip(1).Select(r => r.Method), Is.EqualTo(new[] { "GET", "POST" }), "one listing, then one batch of posts");
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 }

@@ -284,6 +284,38 @@ public sealed class ReconcilerTests
         });
     }
 
+    [Test]
+    public async Task Zone_without_a_batch_endpoint_falls_back_to_plain_requests()
+    {
+        var rows = Enumerable.Range(1, 2).Select(i => Row("A", $"h{i}", $"192.0.2.{i}", id: 300 + i)).ToList();
+        const string noRoute = """{"success":false,"errors":[{"code":7003,"message":"Could not route to /zones/x/dns_records/batch, perhaps your object identifier is invalid?"}],"result":null}""";
+        api.Setup(a => a.BatchAsync(ZoneId, It.IsAny<BatchBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()))
+            .Returns(() => FailAsync<BatchResult>(HttpStatusCode.NotFound, noRoute));
+        api.Setup(a => a.CreateRecordAsync(ZoneId, It.IsAny<RecordBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string _, RecordBody body, CloudflareCredential _, CancellationToken _) => Ok(Remote($"id-{body.Name}", "A", body.Name!, body.Content!, comment: body.Comment)));
+
+        var outcomes = await services.GetRequiredService<ZoneReconciler>().ReconcileAsync(rows, CancellationToken.None, CancellationToken.None);
+
+        Assert.That(outcomes.Select(o => (o.Outcome.Kind, o.Outcome.ProviderRecordId)),
+            Is.EqualTo(rows.Select(r => (OutcomeKind.Synced, (string?)$"id-{r.Fqdn}"))), "each row created with a plain request");
+        api.Verify(a => a.BatchAsync(ZoneId, It.IsAny<BatchBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()), Times.Once, "no bisection of a missing endpoint");
+    }
+
+    [Test]
+    public async Task Batch_answer_without_comments_is_matched_by_type_name_and_content_not_position()
+    {
+        var rows = Enumerable.Range(1, 3).Select(i => Row("A", $"n{i}", $"192.0.2.{i}", id: 400 + i)).ToList();
+        api.Setup(a => a.BatchAsync(ZoneId, It.IsAny<BatchBody>(), It.IsAny<CloudflareCredential>(), It.IsAny<CancellationToken>()))
+            .Returns((string _, BatchBody body, CloudflareCredential _, CancellationToken _) => Task.FromResult(Ok(new BatchResult
+            {
+                Posts = body.Posts!.AsEnumerable().Reverse().Select(p => Remote($"id-of-{p.Name}", "A", p.Name!, p.Content!)).ToList(),
+            })));
+
+        var outcomes = await services.GetRequiredService<ZoneReconciler>().ReconcileAsync(rows, CancellationToken.None, CancellationToken.None);
+
+        Assert.That(outcomes.Select(o => o.Outcome.ProviderRecordId), Is.EqualTo(rows.Select(r => (string?)$"id-of-{r.Fqdn}")));
+    }
+
     private static ClaimedRecord Row(string type, string name, string value, bool proxied = false, int ttl = 120,
         string? providerRecordId = null, int previousAttempts = 0, bool absent = false, bool changed = true, string? email = null, long id = 42)
     {

@@ -56,6 +56,7 @@ public sealed class SyncCoreDefectTests : HarnessTest
                 Assert.That(h.Remote().Single().Content, Is.EqualTo("192.0.2.30"), "the new intent reached the provider");
             });
         }
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     // 2. Waiting for the request budget ends as a "timeout" failure.
@@ -124,6 +125,7 @@ public sealed class SyncCoreDefectTests : HarnessTest
             var row = await h.ExistingRowAsync(id);
             Assert.That(row.SyncedVersion, Is.EqualTo(row.Version), "the applied version is recorded");
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     // 4. A 2xx answer without a usable record counts as a refusal.
@@ -158,6 +160,7 @@ public sealed class SyncCoreDefectTests : HarnessTest
                 Assert.That(h.Requests("POST"), Has.Count.EqualTo(1));
             });
         }
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     // 5. An interrupted cleanup of several copies forgets the rest.
@@ -188,6 +191,7 @@ public sealed class SyncCoreDefectTests : HarnessTest
             Assert.That(h.Remote().Select(r => r.Content), Is.EqualTo(new[] { "192.0.2.10" }), "both extra copies are gone");
             Assert.That(row.ProviderRecordId, Is.EqualTo(h.Remote().Single().Id));
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     [Test]
@@ -208,6 +212,7 @@ public sealed class SyncCoreDefectTests : HarnessTest
         {
             Assert.That(h.Remote(), Is.Empty, "no copy was forgotten");
         });
+        await h.AssertNoStaleDuplicatesAsync();
     }
 
     // 6. The exception path has no backoff.

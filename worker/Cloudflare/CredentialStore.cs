@@ -17,7 +17,8 @@ internal sealed partial class CredentialStore(SecretProtector protector, ILogger
         string secret;
         try
         {
-            secret = protector.Unprotect(storedToken);
+            // The api writes tokens bound to their row (v2); rows written before that (v1) or by hand (plaintext) still read.
+            secret = protector.Unprotect(storedToken, apiKeyId);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException)
         {

@@ -30,6 +30,11 @@ internal sealed partial class ZoneReconciler(
     /// <summary>Rows whose record may exist are looked up one by one up to this many; more share one zone listing.</summary>
     private const int ListingThreshold = 2;
 
+    /// <summary>How long a zone whose batch endpoint answered "no such route" is reconciled with plain requests.</summary>
+    private static readonly TimeSpan NoBatchFor = TimeSpan.FromMinutes(10);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> unbatchedZones = new();
+
     /// <param name="rows">Claimed rows of one zone and credential.</param>
     /// <param name="stopping">Once cancelled no further request is started; rows not yet sent are released.</param>
     /// <param name="abort">Once cancelled requests in flight are given up and their rows released.</param>
@@ -57,6 +62,11 @@ internal sealed partial class ZoneReconciler(
     /// <summary>Turns each open row into changes, or leaves it to the per-row path.</summary>
     private async Task PlanAsync(Zone zone, CancellationToken ct)
     {
+        if (unbatchedZones.TryGetValue(zone.Id, out var until) && until > DateTimeOffset.UtcNow)
+        {
+            zone.Singles.AddRange(zone.Rows);
+            return;
+        }
         var uncertain = zone.Rows.Where(r => r.MayExistRemotely).ToList();
         if (uncertain.Count > ListingThreshold)
         {
@@ -150,7 +160,8 @@ internal sealed partial class ZoneReconciler(
         // Deletes first, so a record a post replaces at its name is gone before the post.
         foreach (var row in zone.Singles.Where(r => !r.IsPresent).ToList()) await RunSingleAsync(zone, row, stopping, abort);
 
-        var changes = zone.Plans.SelectMany(p => p.Changes).OrderBy(c => c.Kind).ToList();
+        var batched = zone.Plans.Where(p => p.Changes.Count > 0).ToList();
+        var changes = batched.SelectMany(p => p.Changes).OrderBy(c => c.Kind).ToList();
         var limit = zone.Rows.Min(r => r.BatchLimit ?? options.Value.BatchLimit);
         foreach (var chunk in changes.Chunk(limit))
         {
@@ -161,10 +172,11 @@ internal sealed partial class ZoneReconciler(
             }
             await SendAsync(zone, chunk, abort);
         }
-        foreach (var plan in zone.Plans.Where(p => p.Changes.Count > 0)) zone.Outcomes[plan.Record.Id] = plan.Outcome();
+        foreach (var plan in batched) zone.Outcomes[plan.Record.Id] = plan.Outcome();
 
         foreach (var row in zone.Singles.Where(r => r.IsPresent).ToList()) await RunSingleAsync(zone, row, stopping, abort);
         foreach (var plan in zone.Plans.Where(p => p.HandOff)) await RunSingleAsync(zone, plan.Record, stopping, abort, lookupFirst: true);
+        foreach (var plan in zone.Plans.Where(p => p.Unbatched)) await RunSingleAsync(zone, plan.Record, stopping, abort);
     }
 
     private async Task RunSingleAsync(Zone zone, ClaimedRecord row, CancellationToken stopping, CancellationToken abort, bool lookupFirst = false)
@@ -177,6 +189,11 @@ internal sealed partial class ZoneReconciler(
     /// <summary>Sends one batch; a refused one is split in halves until the refused changes stand alone.</summary>
     private async Task SendAsync(Zone zone, IReadOnlyList<Change> changes, CancellationToken abort)
     {
+        if (zone.Unbatched)
+        {
+            foreach (var change in changes) change.Row.Unbatched = true;
+            return;
+        }
         if (zone.Blocked is { } blocked)
         {
             foreach (var change in changes) change.Row.Defer(blocked.Message, blocked.RetryAfter);
@@ -189,6 +206,23 @@ internal sealed partial class ZoneReconciler(
             var result = await cloudflare.BatchAsync(zone.Credential, zone.Id, Body(changes), abort);
             Apply(changes, result);
             LogBatch(zone.Id, changes.Count, 200, watch.ElapsedMilliseconds);
+        }
+        catch (CloudflareException ex) when (ex.Error.IsRefusal && ex.Error.HttpStatus is 404 or 405 && !ex.Error.IsNotFound)
+        {
+            // No batch endpoint at this base URL (a proxy or an older API): the rows go as plain requests, for a while.
+            LogNoBatch(zone.Id, ex.Error.ToString());
+            unbatchedZones[zone.Id] = DateTimeOffset.UtcNow + NoBatchFor;
+            zone.Unbatched = true;
+            foreach (var change in changes) change.Row.Unbatched = true;
+        }
+        catch (CloudflareException ex) when (ex.Error.IsRefusal && ex.Error.IsAlreadyExists && !zone.ListedForExisting
+                                              && changes.Count > 1 && changes.Any(c => c.Kind == ChangeKind.Post))
+        {
+            // Records already there (made by hand, or imported): one listing of the zone finds them all, where
+            // splitting the batch would cost two requests per row and could outlast the lease, pass after pass.
+            LogBatch(zone.Id, changes.Count, ex.Error.HttpStatus, watch.ElapsedMilliseconds);
+            zone.ListedForExisting = true;
+            if (await AdoptExistingAsync(zone, changes, abort) is { Count: > 0 } rest) await SendAsync(zone, rest, abort);
         }
         catch (CloudflareException ex) when (ex.Error.IsRefusal)
         {
@@ -230,24 +264,93 @@ internal sealed partial class ZoneReconciler(
         }
     }
 
+    /// <summary>
+    /// Lists the zone and takes, for each post of a batch refused as "already exists", the identical record that is
+    /// the row's to adopt (<see cref="RemoteRecords.ForPresent"/>); one that needs more than adopting (a stale copy,
+    /// extra copies) goes to the per-row path. Returns the changes still to send; if the listing fails, all of them
+    /// (they are then split as any refused batch).
+    /// </summary>
+    private async Task<IReadOnlyList<Change>> AdoptExistingAsync(Zone zone, IReadOnlyList<Change> changes, CancellationToken abort)
+    {
+        List<CloudflareDnsRecord> listing;
+        try
+        {
+            single.EnsureLease(zone.Rows[0]);
+            listing = await cloudflare.ListZoneAsync(zone.Credential, zone.Id, abort);
+        }
+        catch (Exception ex) when (ex is CloudflareException or CloudflareTransportException or CloudflareRateLimitedException or LeaseExpiringException)
+        {
+            return changes;
+        }
+        var byName = listing.ToLookup(r => (r.Type, r.Name.TrimEnd('.').ToLowerInvariant()));
+        var rest = new List<Change>();
+        foreach (var change in changes)
+        {
+            var row = change.Row;
+            if (change.Kind == ChangeKind.Post)
+            {
+                var remote = byName[(row.Record.Type, row.Record.Fqdn.ToLowerInvariant())];
+                var (keep, extras) = RemoteRecords.ForPresent(row.Record, row.Ours, remote, zone.Claims(row.Record));
+                if (keep is not null && extras.Count == 0 && RemoteRecords.Matches(row.Record, keep))
+                {
+                    row.KeepId = keep.Id;
+                    row.Action = "adopt";
+                    row.ProviderStatus = 200;
+                    continue;
+                }
+                if (keep is not null)
+                {
+                    row.HandOff = true;
+                    continue;
+                }
+            }
+            rest.Add(change);
+        }
+        return rest;
+    }
+
     private static BatchBody Body(IReadOnlyList<Change> changes)
     {
         List<RecordBody>? Of(ChangeKind kind) => changes.Where(c => c.Kind == kind).Select(c => c.Body).ToList() is { Count: > 0 } list ? list : null;
         return new BatchBody { Deletes = Of(ChangeKind.Delete), Patches = Of(ChangeKind.Patch), Posts = Of(ChangeKind.Post) };
     }
 
+    /// <summary>
+    /// Gives each post the record created for it: the one carrying its marker. A provider that leaves the comment out
+    /// of its answer is matched by type, name and content instead, which is unique within one batch (a second
+    /// identical post would have been refused); never by position.
+    /// </summary>
     private static void Apply(IReadOnlyList<Change> changes, BatchResult result)
     {
-        var posted = (result.Posts ?? []).Where(r => r.Comment is not null).ToLookup(r => r.Comment!);
-        foreach (var change in changes)
+        var unmatched = (result.Posts ?? []).ToList();
+        var posts = changes.Where(c => c.Kind == ChangeKind.Post).ToList();
+        foreach (var change in changes) change.Row.ProviderStatus = 200;
+        foreach (var post in posts)
         {
-            change.Row.ProviderStatus = 200;
-            if (change.Kind != ChangeKind.Post) continue;
-            change.Row.RemoteUncertain = true;
-            if (posted[change.Body.Comment!].FirstOrDefault() is { } created) change.Row.CreatedId = created.Id;
-            else change.Row.Error ??= $"cloudflare answered the batch without a record marked {change.Body.Comment}";
+            post.Row.RemoteUncertain = true;
+            if (unmatched.FirstOrDefault(r => r.Comment == post.Body.Comment) is not { } created) continue;
+            post.Row.CreatedId = created.Id;
+            unmatched.Remove(created);
+        }
+        foreach (var post in posts.Where(p => p.Row.CreatedId is null))
+        {
+            var same = unmatched.Where(r => r.Comment is null && SameRecord(post, r)).ToList();
+            if (same.Count == 1)
+            {
+                post.Row.CreatedId = same[0].Id;
+                unmatched.Remove(same[0]);
+            }
+            else
+            {
+                post.Row.Error ??= $"cloudflare answered the batch without a record marked {post.Body.Comment}";
+            }
         }
     }
+
+    private static bool SameRecord(Change post, CloudflareDnsRecord remote) =>
+        string.Equals(remote.Type, post.Row.Record.Type, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(remote.Name.TrimEnd('.'), post.Row.Record.Fqdn, StringComparison.OrdinalIgnoreCase)
+        && Shared.Records.RecordRules.ContentEquals(post.Row.Record.Type, post.Row.Record.Value, remote.Content);
 
     /// <summary>A change Cloudflare refused on its own (4xx): nothing of it was applied.</summary>
     private static void Refused(Zone zone, Change change, CloudflareError error)
@@ -284,6 +387,9 @@ internal sealed partial class ZoneReconciler(
         _ => null,
     };
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "zone {ZoneId}: the batch endpoint is not there ({Error}); plain requests for 10 minutes")]
+    private partial void LogNoBatch(string zoneId, string error);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "zone {ZoneId}: batch of {Changes} changes answered {ProviderStatus} in {ElapsedMs} ms")]
     private partial void LogBatch(string zoneId, int changes, int? providerStatus, long elapsedMs);
 
@@ -299,6 +405,12 @@ internal sealed partial class ZoneReconciler(
         public List<ClaimedRecord> Singles { get; } = [];
 
         public Dictionary<long, RecordOutcome> Outcomes { get; } = [];
+
+        /// <summary>Set once the zone was listed to adopt records a batch found already there (once per pass).</summary>
+        public bool ListedForExisting { get; set; }
+
+        /// <summary>The batch endpoint answered "no such route": the rest goes as plain requests.</summary>
+        public bool Unbatched { get; set; }
 
         /// <summary>Set by a 429 (or a spent budget): the zone's later batches are not sent.</summary>
         public CloudflareRateLimitedException? Blocked { get; set; }
@@ -344,6 +456,9 @@ internal sealed class RowPlan(ClaimedRecord record, Ownership ours)
 
     /// <summary>Refused in a way the per-row path resolves with a lookup (already exists, or gone).</summary>
     public bool HandOff { get; set; }
+
+    /// <summary>Not sent: the zone has no batch endpoint, so the per-row path sends it.</summary>
+    public bool Unbatched { get; set; }
 
     public void Add(ChangeKind kind, RecordBody body) => Changes.Add(new Change(this, kind, body));
 

@@ -130,6 +130,8 @@ internal static partial class ResultWriter
             Line();
         }
 
+        if (r.ApiScale is { } scale) Scenarios.ApiScaleScenario.Render(scale, text => Line(text));
+
         if (r.Memory.PeakRssMiB.Count > 0)
         {
             Line("### 5. Peak RSS (VmHWM)");

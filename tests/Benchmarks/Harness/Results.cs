@@ -13,6 +13,7 @@ internal sealed record BenchResults
     public ConvergenceResult? Convergence { get; set; }
     public ApiThroughputResult? Throughput { get; set; }
     public ClaimCostResult? ClaimCost { get; set; }
+    public Scenarios.ApiScaleResult? ApiScale { get; set; }
     /// <summary>Issue 12: 10,000 first creates under Cloudflare's real limit, by one and by three workers.</summary>
     public List<WorkerRun> BulkCreate { get; } = [];
     /// <summary>Issue 12: value changes of active records.</summary>

@@ -9,6 +9,7 @@ internal static class RequestContext
     private const string RecordIdsKey = "emulator.recordIds";
     private const string FaultKey = "emulator.fault";
     private const string DroppedKey = "emulator.dropped";
+    private const string CreatedByPostsKey = "emulator.createdByPosts";
 
     public const string ControlPrefix = "/__emulator";
 
@@ -31,6 +32,11 @@ internal static class RequestContext
 
     public static IReadOnlyList<string> TouchedRecordIds(HttpContext http) =>
         http.Items[RecordIdsKey] as List<string> ?? [];
+
+    /// <summary>The records an applied batch's posts created, in the order of its posts.</summary>
+    public static void CreatedByPosts(HttpContext http, IReadOnlyList<string> recordIds) => http.Items[CreatedByPostsKey] = recordIds;
+
+    public static IReadOnlyList<string>? GetCreatedByPosts(HttpContext http) => http.Items[CreatedByPostsKey] as IReadOnlyList<string>;
 
     public static void SetFault(HttpContext http, FaultKind kind) => http.Items[FaultKey] = kind.ToString();
 

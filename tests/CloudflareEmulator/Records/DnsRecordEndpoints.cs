@@ -152,6 +152,7 @@ internal static class DnsRecordEndpoints
 
         if (batchError is not null) return Cf.Fail(batchError);
         foreach (var record in result!["posts"]) RequestContext.Touched(http, record.Id);
+        RequestContext.CreatedByPosts(http, result["posts"].Select(r => r.Id).ToList());
         return Cf.Ok(result);
     }
 

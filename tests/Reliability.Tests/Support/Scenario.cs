@@ -14,18 +14,57 @@ internal sealed record RecordSpec(string Type, string Name, string Value, int Tt
 
 /// <summary>
 /// One Cloudflare-surface request from the emulator's log; [Time, End] is when it was in flight. RecordName and
-/// Comment are the sent body's (creates and changes), LookupName the <c>name</c> filter of a list request.
+/// Comment are the sent body's (creates and changes), Posts those of each post of a batch body (with the record each
+/// created when the batch was applied), Patches and Deletes the ids a batch body patches and deletes, LookupName the
+/// <c>name</c> filter of a list request.
 /// </summary>
 internal sealed record LoggedRequest(
     string Method, string Path, string Query, int Status, DateTimeOffset Time, string? Credential,
-    IReadOnlyList<string> RecordIds, string? Fault, double DurationMs, string? RecordName = null, string? Comment = null)
+    IReadOnlyList<string> RecordIds, string? Fault, double DurationMs, string? RecordName = null, string? Comment = null,
+    IReadOnlyList<SentPost>? Posts = null, IReadOnlyList<string?>? Patches = null, IReadOnlyList<string?>? Deletes = null)
 {
     public DateTimeOffset End => Time.AddMilliseconds(DurationMs);
     public bool IsMutation => Method is "POST" or "PATCH" or "PUT" or "DELETE";
     public bool IsCreate => Method == "POST" && Path.EndsWith("/dns_records", StringComparison.Ordinal);
+    public bool IsBatch => Method == "POST" && Path.EndsWith("/dns_records/batch", StringComparison.Ordinal);
     public bool IsLookup => Method == "GET" && Path.EndsWith("/dns_records", StringComparison.Ordinal);
     public string? LookupName => IsLookup ? System.Web.HttpUtility.ParseQueryString(Query)["name"] : null;
+
+    /// <summary>A list of the whole zone (no name or type filter), as the worker makes to resolve many rows at once.</summary>
+    public bool IsZoneListing
+    {
+        get
+        {
+            if (!IsLookup) return false;
+            var query = System.Web.HttpUtility.ParseQueryString(Query);
+            return query["name"] is null && query["type"] is null;
+        }
+    }
+
+    /// <summary>The zone id in the path (<c>/zones/{id}/…</c>).</summary>
+    public string? Zone
+    {
+        get
+        {
+            var parts = Path.Split('/');
+            var at = Array.IndexOf(parts, "zones");
+            return at >= 0 && at + 1 < parts.Length ? parts[at + 1] : null;
+        }
+    }
+
+    /// <summary>How many records this request asked to change in place (a PATCH, or the patches of a batch).</summary>
+    public int PatchCount => Method == "PATCH" ? 1 : IsBatch ? Patches?.Count ?? 0 : 0;
+
+    /// <summary>How many records this request asked to delete (a DELETE, or the deletes of a batch).</summary>
+    public int DeleteCount => Method == "DELETE" ? 1 : IsBatch ? Deletes?.Count ?? 0 : 0;
+
+    /// <summary>Every record this request asked to create: a create's body, or each post of a batch (CreatedId when applied).</summary>
+    public IReadOnlyList<SentPost> Creates =>
+        IsCreate ? [new SentPost(RecordName, Comment, RecordIds.Count > 0 ? RecordIds[0] : null)] : IsBatch ? Posts ?? [] : [];
 }
+
+/// <summary>One record a request asked to create, and the id of the record it created when it was applied.</summary>
+internal sealed record SentPost(string? Name, string? Comment, string? CreatedId = null);
 
 /// <summary>What comparing the emulator's records with the database's intent found; Duplicates counts stale copies.</summary>
 internal sealed record StateCheck(int Rows, int RemoteRecords, int Duplicates, IReadOnlyList<string> Problems);
@@ -242,32 +281,61 @@ internal static class Scenario
     }
 
     /// <summary>
-    /// Creates sent again without looking first. A create that was answered 2xx, 5xx or not at all (a lost answer,
-    /// a timeout, a kill) may have been applied, and only a lookup can tell; a 4xx (a refusal, a 429) applied
-    /// nothing. So for every row marker, each POST after such a maybe-applied POST must be preceded, since that POST
-    /// arrived, by a lookup (list by name) of the record's name. A create sent again blind is the "sent twice" a
-    /// stale duplicate comes from.
+    /// Creates sent again without looking first. A create (a plain POST or one post of a batch) that was answered 2xx,
+    /// 5xx or not at all (a lost answer, a timeout, a kill) may have been applied, and only a look can tell; a 4xx (a
+    /// refusal, a 429, a refused batch) applied nothing. So for every row marker, each create after such a
+    /// maybe-applied one must be preceded, since that create arrived, by a successful look at the zone: a lookup of
+    /// the record's name or a listing of the whole zone. A create sent again blind is the "sent twice" a stale
+    /// duplicate comes from.
     /// </summary>
     public static List<string> CreatesSentAgainWithoutLookup(IReadOnlyList<LoggedRequest> log)
     {
-        var lookups = log.Where(r => r.LookupName is not null).ToList();
+        var looks = log.Where(r => r.IsLookup && r.Status == 200).ToList();
         var found = new List<string>();
-        foreach (var marker in log.Where(r => r.IsCreate && StaleDuplicates.TryParseMarker(r.Comment, out _)).GroupBy(r => r.Comment!))
+        foreach (var marker in MarkedCreates(log))
         {
-            var creates = marker.OrderBy(r => r.Time).ToList();
-            for (var i = 1; i < creates.Count; i++)
+            for (var i = 1; i < marker.Count; i++)
             {
-                var again = creates[i];
-                var maybeApplied = creates.Take(i).LastOrDefault(c => c.Status is not (>= 400 and < 500));
+                var (again, post) = marker[i];
+                var maybeApplied = marker.Take(i).Select(c => c.Request).LastOrDefault(r => r.Status is not (>= 400 and < 500));
                 if (maybeApplied is null) continue;
-                var name = again.RecordName?.TrimEnd('.');
-                if (!lookups.Any(l => l.Time > maybeApplied.Time && l.Time < again.Time
-                        && string.Equals(l.LookupName!.TrimEnd('.'), name, StringComparison.OrdinalIgnoreCase)))
-                    found.Add($"{marker.Key}: create #{i + 1} at {again.Time:O} without a lookup of {name} since a create that may have been applied, at {maybeApplied.Time:O} (status {maybeApplied.Status})");
+                var name = post.Name?.TrimEnd('.');
+                if (!looks.Any(l => l.Time > maybeApplied.Time && l.Time < again.Time && l.Zone == again.Zone
+                        && (l.IsZoneListing || string.Equals(l.LookupName?.TrimEnd('.'), name, StringComparison.OrdinalIgnoreCase))))
+                    found.Add($"{post.Comment}: create #{i + 1} ({Describe(again)}) without a lookup of {name} or a listing of its zone since a create that may have been applied ({Describe(maybeApplied)})");
             }
         }
         return found;
     }
+
+    /// <summary>
+    /// Creates of a row sent again after an earlier create of it was applied (the emulator logs the record each create
+    /// made, also when a fault then replaced the reply). Whatever the answer said, a look at the zone would have found
+    /// that record, so a correct worker adopts it; a second create means the earlier one was taken as not applied.
+    /// </summary>
+    public static List<string> AppliedCreatesSentAgain(IReadOnlyList<LoggedRequest> log)
+    {
+        var found = new List<string>();
+        foreach (var marker in MarkedCreates(log))
+        {
+            var applied = marker.FirstOrDefault(c => c.Post.CreatedId is not null);
+            if (applied.Request is null) continue;
+            found.AddRange(marker.Where(c => c.Request.Time > applied.Request.Time).Select(c =>
+                $"{c.Post.Comment}: created as {applied.Post.CreatedId} by {Describe(applied.Request)}, then sent again by {Describe(c.Request)}"));
+        }
+        return found;
+    }
+
+    /// <summary>The creates carrying a dns-sync marker, per marker in order of arrival.</summary>
+    public static List<List<(LoggedRequest Request, SentPost Post)>> MarkedCreates(IReadOnlyList<LoggedRequest> log) =>
+        log.SelectMany(r => r.Creates.Select(p => (Request: r, Post: p)))
+            .Where(c => StaleDuplicates.TryParseMarker(c.Post.Comment, out _))
+            .GroupBy(c => c.Post.Comment!)
+            .Select(g => g.OrderBy(c => c.Request.Time).ToList())
+            .ToList();
+
+    private static string Describe(LoggedRequest r) =>
+        $"{r.Method} {(r.IsBatch ? "batch" : r.Path)} at {r.Time:O}, status {r.Status}{(r.Fault is null ? "" : $", fault {r.Fault}")}";
 
     public static async Task<List<LoggedRequest>> RequestLogAsync(LocalStack stack) =>
         (await stack.EmulatorClient.GetFromJsonAsync<List<LoggedRequest>>(new Uri(stack.EmulatorUrl, "__emulator/requests"), JsonSerializerOptions.Web))!;
