@@ -63,8 +63,8 @@ public sealed class ResultWriterTests
                 Assert.That(markdown, Does.Contain("| provider requests per created record (issue 8) | ≤ 1.0 (Go: 2) | 1.000 (0.500 × Go) | yes | lifted |"));
                 Assert.That(markdown, Does.Contain("| bulk create, 1 worker: provider requests per record | ≤ 0.01 | 0.005 (50 requests) | yes | real (1,200 / 300 s) |"));
                 Assert.That(markdown, Does.Contain("### 6. Bulk create under the real limit"));
-                Assert.That(markdown, Does.Contain("| 3 workers | 40.0 s | 250 | 1,300 | 0.1300 | 1,250 | 2 | 0 / 0 / 0 / 0 | real |"));
-                Assert.That(markdown, Does.Contain("| failover | **not converged** (360 s) |"));
+                Assert.That(markdown, Does.Contain("| 3 workers | 40.0 s | 4.5 s | 250 | 1,300 | 0.1300 | 1,250 | 2 | 0 / 0 / 0 / 0 | real |"));
+                Assert.That(markdown, Does.Contain("| failover | **not converged** (360 s) | 4.5 s |"));
                 Assert.That(markdown, Does.Contain("Faults injected: ApplyThenDrop 7, RateLimit 3."));
                 Assert.That(markdown, Does.Contain("  - orphan: A x.example.com"));
                 Assert.That(markdown, Does.Contain("transactions waiting for a row lock (mean of samples every 100 ms): provider_budget 1.50."));
@@ -127,7 +127,7 @@ public sealed class ResultWriterTests
     private static WorkerRun Run(string label, int workers, double wall, long requests, long rateLimited = 0, int window = 0, bool converged = true,
         StateAudit? audit = null, bool lifted = false, int records = 10_000) => new()
     {
-        Label = label, Workers = workers, Records = records, Zones = 10, SubmitSeconds = 16, WallSeconds = wall, TimedFrom = "worker start",
+        Label = label, Workers = workers, Records = records, Zones = 10, SubmitSeconds = 16, WallSeconds = wall, FirstRequestSeconds = 4.5, TimedFrom = "worker start",
         Converged = converged, ProviderRequests = requests, RequestsByKind = new Dictionary<string, long> { ["batch"] = requests }, RateLimited = rateLimited,
         RequestsPerRecord = (double)requests / records, MaxRequestsInWindow = window == 0 ? (int)requests : window, LimitWindowSeconds = 300,
         ProviderLimitLifted = lifted, Audit = audit ?? new StateAudit(records, records, 0, 0, 0, 0, []), CpuSeconds = new Dictionary<string, double> { ["worker-1"] = 3 },
