@@ -57,13 +57,14 @@ public sealed class ResultWriterTests
                 Assert.That(markdown, Does.StartWith("intro\n"));
                 Assert.That(markdown, Does.EndWith("outro\n"));
                 Assert.That(markdown, Does.Contain("| 50 ms | 500 | 10/s | 800 ms |"));
+                Assert.That(markdown, Does.Contain("| 950 ms | 1.2 ms | 505 | 0 |"), "latency rows say what the provider was asked");
                 Assert.That(markdown, Does.Contain("| 12.5 s | 800 | 10,000 | 1.000 | 20,000 | 0.500 | 0 |"));
                 Assert.That(markdown, Does.Contain("| api creates vs direct INSERT at concurrency 32 | ≥ 0.7 | 0.50 (1,000 vs 2,000/s) | **no** | — |"));
                 Assert.That(markdown, Does.Contain("| provider requests per created record (issue 8) | ≤ 1.0 (Go: 2) | 1.000 (0.500 × Go) | yes | lifted |"));
                 Assert.That(markdown, Does.Contain("| bulk create, 1 worker: provider requests per record | ≤ 0.01 | 0.005 (50 requests) | yes | real (1,200 / 300 s) |"));
                 Assert.That(markdown, Does.Contain("### 6. Bulk create under the real limit"));
-                Assert.That(markdown, Does.Contain("| 3 workers | 40.0 s | 250 | 1,300 | 0.1300 | 1,250 | 2 | 0 / 0 / 0 / 0 | real |"));
-                Assert.That(markdown, Does.Contain("| failover | **not converged** (360 s) |"));
+                Assert.That(markdown, Does.Contain("| 3 workers | 40.0 s | 4.5 s | 250 | 1,300 | 0.1300 | 1,250 | 2 | 0 / 0 / 0 / 0 | real |"));
+                Assert.That(markdown, Does.Contain("| failover | **not converged** (360 s) | 4.5 s |"));
                 Assert.That(markdown, Does.Contain("Faults injected: ApplyThenDrop 7, RateLimit 3."));
                 Assert.That(markdown, Does.Contain("  - orphan: A x.example.com"));
                 Assert.That(markdown, Does.Contain("transactions waiting for a row lock (mean of samples every 100 ms): provider_budget 1.50."));
@@ -126,7 +127,7 @@ public sealed class ResultWriterTests
     private static WorkerRun Run(string label, int workers, double wall, long requests, long rateLimited = 0, int window = 0, bool converged = true,
         StateAudit? audit = null, bool lifted = false, int records = 10_000) => new()
     {
-        Label = label, Workers = workers, Records = records, Zones = 10, SubmitSeconds = 16, WallSeconds = wall, TimedFrom = "worker start",
+        Label = label, Workers = workers, Records = records, Zones = 10, SubmitSeconds = 16, WallSeconds = wall, FirstRequestSeconds = 4.5, TimedFrom = "worker start",
         Converged = converged, ProviderRequests = requests, RequestsByKind = new Dictionary<string, long> { ["batch"] = requests }, RateLimited = rateLimited,
         RequestsPerRecord = (double)requests / records, MaxRequestsInWindow = window == 0 ? (int)requests : window, LimitWindowSeconds = 300,
         ProviderLimitLifted = lifted, Audit = audit ?? new StateAudit(records, records, 0, 0, 0, 0, []), CpuSeconds = new Dictionary<string, double> { ["worker-1"] = 3 },
@@ -151,7 +152,7 @@ public sealed class ResultWriterTests
             Machine = new MachineInfo(2, "AMD EPYC", 23.4, "Debian GNU/Linux 12 (bookworm)", ".NET 10.0.0", "mariadb.org binary distribution 10.11.6-MariaDB"),
         };
         var none = new Dictionary<string, string?>();
-        results.Latency.Add(new LatencyResult(0, 500, 10, new Summary(500, 300, 250, 600, 900, 950), 1.2, none));
+        results.Latency.Add(new LatencyResult(0, 500, 10, new Summary(500, 300, 250, 600, 900, 950), 1.2, none) { ProviderRequests = 505, RateLimited = 0 });
         results.Latency.Add(new LatencyResult(50, 500, 10, new Summary(500, 900, 800, 1600, 1900, 2000), 1.5, none));
         results.Convergence = new ConvergenceResult(10_000, 10, 20, 500, 12.5, 800, 11.9, 10_000, new Dictionary<string, long> { ["create"] = 10_000 }, 0,
             1.0, 0.5, new Dictionary<string, double> { ["worker"] = 5 }, none, ["--rate-limit", "10000000"]);

@@ -64,13 +64,14 @@ internal static partial class ResultWriter
             Line("### 1. Create → active latency");
             Line();
             Line("From the row's `created_at` to its `last_synced_at` (both written by the database clock); one worker, default settings; "
-                 + "records created through the api at a steady rate (open loop) after 5 unmeasured warm-up records.");
+                 + "records created through the api at a steady rate (open loop) after 5 unmeasured warm-up records. "
+                 + "The emulator's rate limit is Cloudflare's (not lifted).");
             Line();
-            Line("| emulator latency | records | rate | p50 | p95 | p99 | max | schedule lateness (max) |");
-            Line("|---|---|---|---|---|---|---|---|");
+            Line("| emulator latency | records | rate | p50 | p95 | p99 | max | schedule lateness (max) | provider requests | 429s |");
+            Line("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var l in r.Latency)
                 Line($"| {l.EmulatorLatencyMs} ms | {l.Records} | {F(l.RatePerSecond, 0)}/s | {Ms(l.LatencyMs.P50)} | {Ms(l.LatencyMs.P95)} | "
-                     + $"{Ms(l.LatencyMs.P99)} | {Ms(l.LatencyMs.Max)} | {F(l.ScheduleMaxLatenessMs, 1)} ms |");
+                     + $"{Ms(l.LatencyMs.P99)} | {Ms(l.LatencyMs.Max)} | {F(l.ScheduleMaxLatenessMs, 1)} ms | {F(l.ProviderRequests, 0)} | {F(l.RateLimited, 0)} |");
             Line();
         }
 

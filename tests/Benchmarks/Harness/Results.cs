@@ -26,7 +26,13 @@ internal sealed record BenchResults
 
 /// <summary>Scenario 1: create → active, per record, from the row's created_at to its last_synced_at (database clock).</summary>
 internal sealed record LatencyResult(int EmulatorLatencyMs, int Records, double RatePerSecond, Summary LatencyMs,
-    double ScheduleMaxLatenessMs, IReadOnlyDictionary<string, string?> WorkerSettings);
+    double ScheduleMaxLatenessMs, IReadOnlyDictionary<string, string?> WorkerSettings)
+{
+    /// <summary>Provider requests during the run (from the emulator's log) and how many were answered 429.</summary>
+    public long? ProviderRequests { get; init; }
+
+    public long? RateLimited { get; init; }
+}
 
 /// <summary>Scenario 2: a backlog created through the api, then converged by one worker.</summary>
 internal sealed record ConvergenceResult(

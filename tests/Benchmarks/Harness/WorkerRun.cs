@@ -26,6 +26,9 @@ internal sealed record WorkerRun
     /// <summary>"worker start" (the backlog was written first) or "first change" (the worker was already running).</summary>
     public required string TimedFrom { get; init; }
 
+    /// <summary>From <see cref="TimedFrom"/> to the first provider request: start-up (and JIT) or reaction time, within <see cref="WallSeconds"/>.</summary>
+    public double? FirstRequestSeconds { get; init; }
+
     public required bool Converged { get; init; }
     public required long ProviderRequests { get; init; }
     public required IReadOnlyDictionary<string, long> RequestsByKind { get; init; }

@@ -43,10 +43,11 @@ internal static class BulkCreateScenario
         await using (stack)
         {
             Console.WriteLine($"[bulk] {label}: creating {n} records in {domainIds.Length} zones through the api");
-            var (_, submitSeconds) = await WorkerRuns.CreateAsync(stack, domainIds, n, Prefix, settings.Concurrency, cancellationToken);
+            var (_, submitSeconds) = await WorkerRuns.CreateAsync(stack, domainIds, n, Prefix, cancellationToken);
             var before = (await StackOps.ProviderLogAsync(stack, cancellationToken)).Count;
 
             Console.WriteLine($"[bulk] {label}: starting {workers} worker(s)");
+            var startedAt = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             for (var w = 0; w < workers; w++) stack.StartWorker(workerSettings);
             var split = CpuSplit.Start(StackOps.Pids(stack));
@@ -57,7 +58,7 @@ internal static class BulkCreateScenario
             var lockWaits = await locks.StopAsync();
             return await WorkerRuns.SummarizeAsync(
                 new WorkerRunSetup(label, workers, n, submitSeconds, "worker start", workerSettings, WorkerRuns.RealLimit, diagnostic),
-                stack, before, wall, converged, cpu, lockWaits, stack.Workers, cancellationToken);
+                stack, before, startedAt, wall, converged, cpu, lockWaits, stack.Workers, cancellationToken);
         }
     }
 }

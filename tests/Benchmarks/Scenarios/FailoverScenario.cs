@@ -23,7 +23,7 @@ internal static class FailoverScenario
         await using (stack)
         {
             Console.WriteLine($"[failover] set-up: {n} records in {domainIds.Length} zones made active");
-            var (ids, _) = await WorkerRuns.CreateAsync(stack, domainIds, n, Prefix, settings.Concurrency, cancellationToken);
+            var (ids, _) = await WorkerRuns.CreateAsync(stack, domainIds, n, Prefix, cancellationToken);
             stack.StartWorker(new Dictionary<string, string?> { ["DnsWorker__BatchSize"] = $"{SetupBatchSize}" });
             if (!await WorkerRuns.WaitUntilSyncedAsync(stack.ConnectionString, Prefix, n, settings.WorkerRunTimeout, cancellationToken))
                 throw new InvalidOperationException("failover set-up: the records did not become active");
@@ -54,6 +54,7 @@ internal static class FailoverScenario
         var before = (await StackOps.ProviderLogAsync(stack, cancellationToken)).Count;
 
         Console.WriteLine($"[failover] {label}: changing the value of {changes.Count} records through the api");
+        var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var split = CpuSplit.Start(StackOps.Pids(stack));
         await using var locks = LockWaitSampler.Start(stack.ConnectionString);
@@ -64,6 +65,6 @@ internal static class FailoverScenario
         var lockWaits = await locks.StopAsync();
         return await WorkerRuns.SummarizeAsync(
             new WorkerRunSetup(label, 1, changes.Count, submitSeconds, "first change", workerSettings, WorkerRuns.RealLimit, diagnostic),
-            stack, before, wall, converged, cpu, lockWaits, [worker], cancellationToken);
+            stack, before, startedAt, wall, converged, cpu, lockWaits, [worker], cancellationToken);
     }
 }

@@ -30,11 +30,12 @@ internal static class FaultMixScenario
         await using (stack)
         {
             Console.WriteLine($"[faults] creating {n} records in {domainIds.Length} zones through the api");
-            var (_, submitSeconds) = await WorkerRuns.CreateAsync(stack, domainIds, n, Prefix, settings.Concurrency, cancellationToken);
+            var (_, submitSeconds) = await WorkerRuns.CreateAsync(stack, domainIds, n, Prefix, cancellationToken);
             await AddFaultsAsync(stack, settings.FaultRate, cancellationToken);
             var before = (await StackOps.ProviderLogAsync(stack, cancellationToken)).Count;
 
             Console.WriteLine($"[faults] starting the worker; each fault kind on {settings.FaultRate:P0} of DNS records requests");
+            var startedAt = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             stack.StartWorker(WorkerSettings);
             var split = CpuSplit.Start(StackOps.Pids(stack));
@@ -45,7 +46,7 @@ internal static class FaultMixScenario
             var lockWaits = await locks.StopAsync();
             results.Faults = await WorkerRuns.SummarizeAsync(
                 new WorkerRunSetup("1 worker, fault mix", 1, n, submitSeconds, "worker start", WorkerSettings, WorkerRuns.LiftedLimit),
-                stack, before, wall, converged, cpu, lockWaits, stack.Workers, cancellationToken);
+                stack, before, startedAt, wall, converged, cpu, lockWaits, stack.Workers, cancellationToken);
         }
     }
 

@@ -16,7 +16,9 @@ internal static class LatencyScenario
 
     public static async Task<List<LatencyResult>> RunAsync(BenchSettings settings, string logDirectory, CancellationToken cancellationToken)
     {
-        // Worker settings stay the defaults; the emulator only needs room for the records (its Free-plan quota is 200 per zone).
+        // Worker settings stay the defaults, and so do the emulator's rate and batch limits (1,200 requests per 300 s is
+        // room for the ~1 request per record at this arrival rate); it only needs room for the records (its Free-plan
+        // quota is 200 per zone).
         await using var stack = await LocalStack.StartAsync(new LocalStackOptions
         {
             LogDirectory = Path.Combine(logDirectory, "latency"),
@@ -32,6 +34,7 @@ internal static class LatencyScenario
         {
             await StackOps.SetEmulatorLatencyAsync(stack, latencyMs, cancellationToken);
             var prefix = $"lat{latencyMs}-";
+            var logBefore = (await StackOps.ProviderLogAsync(stack, cancellationToken)).Count;
             Console.WriteLine($"[latency] {settings.LatencyRecords} records at {settings.LatencyRatePerSecond}/s, emulator +{latencyMs} ms");
             var lateness = await SteadyRate.RunAsync(settings.LatencyRecords, settings.LatencyRatePerSecond,
                 i => StackOps.CreateRecordAsync(stack.ApiClient, domainId, prefix + i, StackOps.Address(latencyMs * 100_000L + i), cancellationToken),
@@ -43,9 +46,13 @@ internal static class LatencyScenario
                 SELECT TIMESTAMPDIFF(MICROSECOND, created_at, last_synced_at) FROM domain_dns_records WHERE name LIKE CONCAT(@Prefix, '%')
                 """, new { Prefix = prefix }, cancellationToken: cancellationToken));
             var summary = Stats.Summarize(micros.Select(us => us / 1000.0));
+            var requests = ProviderRequests.Count((await StackOps.ProviderLogAsync(stack, cancellationToken)).Skip(logBefore));
             Console.WriteLine($"[latency] +{latencyMs} ms: p50 {summary.P50:F0} ms, p95 {summary.P95:F0} ms, p99 {summary.P99:F0} ms");
             results.Add(new LatencyResult(latencyMs, settings.LatencyRecords, settings.LatencyRatePerSecond, summary,
-                Math.Round(lateness.TotalMilliseconds, 1), new Dictionary<string, string?>()));
+                Math.Round(lateness.TotalMilliseconds, 1), new Dictionary<string, string?>())
+            {
+                ProviderRequests = requests.Total, RateLimited = requests.RateLimited,
+            });
         }
         return results;
     }
