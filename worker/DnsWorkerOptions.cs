@@ -12,11 +12,13 @@ internal sealed class DnsWorkerOptions
     /// <summary>Seconds between passes while idle; after a pass that found work the next comes sooner (see PollDelay).</summary>
     public int IntervalSec { get; set; } = 1;
 
-    public int BatchSize { get; set; } = 100;
+    /// <summary>Rows claimed per pass at most, taken zone by zone (see RecordClaimer.SelectDueAsync).</summary>
+    public int BatchSize { get; set; } = 1000;
 
     /// <summary>How long a claimed row belongs to this instance before another may reclaim it.</summary>
     public int LeaseSec { get; set; } = 120;
 
+    /// <summary>Zones claimed per pass and reconciled in parallel at most.</summary>
     public int MaxParallelZones { get; set; } = 8;
 
     /// <summary>

@@ -85,8 +85,7 @@ internal static class ClaimCostScenario
         long[] ids;
         await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken))
         {
-            ids = (await connection.QueryAsync<(long Id, string Status, int AttemptCount)>(new CommandDefinition(
-                RecordClaimer.SelectDueSql, new { Batch = batch }, transaction, cancellationToken: cancellationToken))).Select(r => r.Id).ToArray();
+            ids = (await RecordClaimer.SelectDueAsync(connection, transaction, batch, zones: 8, cancellationToken)).Select(r => r.Id).ToArray();
             await connection.ExecuteAsync(new CommandDefinition(
                 RecordClaimer.MarkRunningSql, new { Instance = "bench", LeaseSec = 120, Ids = ids }, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
@@ -111,8 +110,9 @@ internal static class ClaimCostScenario
 
     private static async Task<string> PlanAsync(MySqlConnection connection, int batch, CancellationToken cancellationToken)
     {
-        var explain = "EXPLAIN " + RecordClaimer.SelectDueSql.Replace("@Batch", batch.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        var row = (IDictionary<string, object?>)await connection.QueryFirstAsync(new CommandDefinition(explain, cancellationToken: cancellationToken));
+        var domain = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT MIN(domain_id) FROM domain_dns_records", cancellationToken: cancellationToken));
+        var row = (IDictionary<string, object?>)await connection.QueryFirstAsync(new CommandDefinition(
+            "EXPLAIN " + RecordClaimer.SelectDueSql, new { Domain = domain, Batch = batch }, cancellationToken: cancellationToken));
         return $"type={row["type"]}, key={row["key"]}, rows={row["rows"]}, Extra={row["Extra"]}";
     }
 
