@@ -108,7 +108,7 @@ public sealed class ClaimScaleTests
             {
                 Assert.That(total, Is.EqualTo(Rows));
                 Assert.That(key, Is.EqualTo("ix_domain_dns_records_zone_due"), $"plan: {string.Join(", ", plan[0].Select(p => $"{p.Key}={p.Value}"))}");
-                Assert.That(zonesKeys, Is.EqualTo(new[] { "ix_domain_dns_records_due" }), "the zones of the oldest due rows come from one range scan of the due index");
+                Assert.That(zonesKeys, Is.EqualTo(new[] { "ix_domain_dns_records_due" }), $"the zones of the oldest due rows come from one range scan of the due index; plan: {string.Join(" | ", zonesPlan.Select(r => string.Join(", ", r.Select(p => $"{p.Key}={p.Value}"))))}");
                 Assert.That(extra, Does.Not.Contain("filesort"), "rows come in index order: no sort of the due rows");
                 Assert.That(estimated, Is.LessThan(Rows / 100), "the optimiser expects to touch the due range only");
                 Assert.That(indexReads, Is.LessThanOrEqualTo(3 * Batch + 10), "one claim reads about two batches of index entries (the zone scan and the zone's rows)");
