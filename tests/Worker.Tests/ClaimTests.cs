@@ -15,13 +15,64 @@ public sealed class ClaimTests : HarnessTest
         await h.ExecuteAsync("ANALYZE TABLE domain_dns_records");
 
         await using var connection = new MySqlConnection(h.ConnectionString);
-        var plan = (await connection.QueryAsync("EXPLAIN " + RecordClaimer.SelectDueSql, new { Batch = 10 }))
+        var plan = (await connection.QueryAsync("EXPLAIN " + RecordClaimer.SelectDueSql, new { Domain = h.DomainId, Batch = 10 }))
             .Cast<IDictionary<string, object>>().Single();
+        var zones = (await connection.QueryAsync("EXPLAIN " + RecordClaimer.SelectDueZonesSql, new { Scan = 10, Zones = 8 }))
+            .Cast<IDictionary<string, object>>().ToList();
 
         Assert.Multiple(() =>
         {
-            Assert.That(plan["key"], Is.EqualTo("ix_domain_dns_records_due"));
+            Assert.That(plan["key"], Is.EqualTo("ix_domain_dns_records_zone_due"));
             Assert.That(plan["Extra"]?.ToString(), Does.Not.Contain("filesort"));
+            Assert.That(zones.Select(z => z["key"]).OfType<string>(), Is.EqualTo(new[] { "ix_domain_dns_records_due" }), string.Join(" | ", zones.Select(z => string.Join(", ", z.Select(p => $"{p.Key}={p.Value}")))));
+        });
+    }
+
+    [Test]
+    public async Task Claim_takes_the_due_rows_of_the_oldest_rows_zone_together()
+    {
+        await h.ExecuteAsync("INSERT INTO domains (domain, status) VALUES ('second.test', 'active')");
+        var second = (await h.QueryAsync<long>("SELECT id FROM domains WHERE domain = 'second.test'")).Single();
+        // Due order a1, b1, a2, b2, a3: zone a owns the oldest row.
+        var a1 = await h.InsertAsync("A", "a1", "192.0.2.1");
+        var b1 = await h.InsertAsync("A", "b1", "192.0.2.1");
+        var a2 = await h.InsertAsync("A", "a2", "192.0.2.1");
+        var b2 = await h.InsertAsync("A", "b2", "192.0.2.1");
+        var a3 = await h.InsertAsync("A", "a3", "192.0.2.1");
+        await h.ExecuteAsync("UPDATE domain_dns_records SET domain_id = @second WHERE id IN (@b1, @b2)", new { second, b1, b2 });
+        long[] order = [a1, b1, a2, b2, a3];
+        for (var i = 0; i < order.Length; i++)
+            await h.ExecuteAsync("UPDATE domain_dns_records SET updated_at = UTC_TIMESTAMP(6) - INTERVAL @minutes MINUTE WHERE id = @id",
+                new { id = order[i], minutes = 10 - i });
+        var claimer = h.Worker(configure: s => s["DnsWorker:BatchSize"] = "3").GetRequiredService<RecordClaimer>();
+
+        var first = await claimer.ClaimAsync(CancellationToken.None);
+        var next = await claimer.ClaimAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Select(r => r.Id), Is.EqualTo(new[] { a1, a2, a3 }), "the oldest row's zone first, all of its due rows the batch holds");
+            Assert.That(next.Select(r => r.Id), Is.EqualTo(new[] { b1, b2 }));
+        });
+    }
+
+    [Test]
+    public async Task Claim_spans_at_most_MaxParallelZones_zones()
+    {
+        await h.ExecuteAsync("INSERT INTO domains (domain, status) VALUES ('second.test', 'active')");
+        var second = (await h.QueryAsync<long>("SELECT id FROM domains WHERE domain = 'second.test'")).Single();
+        var a = await h.InsertAsync("A", "a", "192.0.2.1");
+        var b = await h.InsertAsync("A", "b", "192.0.2.1");
+        await h.ExecuteAsync("UPDATE domain_dns_records SET domain_id = @second, updated_at = UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE WHERE id = @b", new { second, b });
+        var one = h.Worker(configure: s => s["DnsWorker:MaxParallelZones"] = "1").GetRequiredService<RecordClaimer>();
+
+        var first = await one.ClaimAsync(CancellationToken.None);
+        var next = await one.ClaimAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Select(r => r.Id), Is.EqualTo(new[] { b }));
+            Assert.That(next.Select(r => r.Id), Is.EqualTo(new[] { a }));
         });
     }
 

@@ -167,6 +167,12 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public async Task<DnsRecordRow> ExistingRowAsync(long id) =>
         await RowAsync(id) ?? throw new AssertionException($"row {id} is gone");
 
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters = null)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        return (await connection.QueryAsync<T>(sql, parameters)).ToList();
+    }
+
     public async Task<int> ExecuteAsync(string sql, object? parameters = null)
     {
         await using var connection = new MySqlConnection(ConnectionString);
