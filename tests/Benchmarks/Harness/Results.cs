@@ -50,6 +50,9 @@ internal sealed record ApiThroughputResult(
 {
     /// <summary>The api's whole create batch (lock, checks, insert) sent directly: the database's share of a create.</summary>
     public ThroughputResult? CreateBatchDirect { get; init; }
+
+    /// <summary>The same batch without the named lock (as TXT creates send it): what GET_LOCK/RELEASE_LOCK cost.</summary>
+    public ThroughputResult? CreateBatchWithoutLock { get; init; }
 }
 
 /// <summary>Scenario 4: the worker's claim transaction on a small and a large table with the same number of due rows.</summary>

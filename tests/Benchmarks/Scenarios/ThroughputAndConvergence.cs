@@ -78,19 +78,15 @@ internal static class ThroughputAndConvergence
         }.ConnectionString).Build();
         Console.WriteLine($"[throughput] the api's create batch, {c} connections");
         split = CpuSplit.Start(StackOps.Pids(stack));
-        var createBatch = await ClosedLoop.RunAsync(c, settings.ThroughputWarmup, settings.ThroughputWindow, async (loop, seq, ct) =>
-        {
-            var domainId = domainIds[loop % domainIds.Length];
-            var name = $"tpd-{loop}-{seq}";
-            await using var connection = await batchSource.OpenConnectionAsync(ct);
-            await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(Api.Records.RecordQueries.CreateSql, new
-            {
-                DomainId = domainId, Type = "A", Name = name, Value = StackOps.Address(seq), Ttl = 300, Proxied = false,
-                OwnerType = "external", OwnerId = 1L, LockName = Api.Records.RecordQueries.LockName(domainId, name),
-            }, cancellationToken: ct));
-            return (await grid.ReadSingleAsync<dynamic>()).Inserted == 1L;
-        }, cancellationToken);
+        var createBatch = await ClosedLoop.RunAsync(c, settings.ThroughputWarmup, settings.ThroughputWindow,
+            (loop, seq, ct) => SendCreateBatchAsync(batchSource, domainIds[loop % domainIds.Length], $"tpd-{loop}-{seq}", seq, locked: true, ct), cancellationToken);
         cpu["create batch direct"] = split.Stop();
+
+        Console.WriteLine($"[throughput] the api's create batch without its named lock, {c} connections");
+        split = CpuSplit.Start(StackOps.Pids(stack));
+        var unlockedBatch = await ClosedLoop.RunAsync(c, settings.ThroughputWarmup, settings.ThroughputWindow,
+            (loop, seq, ct) => SendCreateBatchAsync(batchSource, domainIds[loop % domainIds.Length], $"tpu-{loop}-{seq}", seq, locked: false, ct), cancellationToken);
+        cpu["create batch without lock"] = split.Stop();
 
         Console.WriteLine($"[throughput] api creates, {c} loops");
         split = CpuSplit.Start(StackOps.Pids(stack));
@@ -120,7 +116,7 @@ internal static class ThroughputAndConvergence
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM domain_dns_records WHERE name LIKE 'tp%'", cancellationToken: cancellationToken, commandTimeout: 600));
 
         var result = new ApiThroughputResult(c, settings.ThroughputWarmup.TotalSeconds, settings.ThroughputWindow.TotalSeconds,
-            baseline, creates, lists, Stats.Ratio(creates.PerSecond, baseline.PerSecond), rows, cpu) { CreateBatchDirect = createBatch };
+            baseline, creates, lists, Stats.Ratio(creates.PerSecond, baseline.PerSecond), rows, cpu) { CreateBatchDirect = createBatch, CreateBatchWithoutLock = unlockedBatch };
         var firstError = baseline.FirstError ?? creates.FirstError ?? lists.FirstError;
         Console.WriteLine($"[throughput] baseline {baseline.PerSecond:F0}/s, create batch direct {createBatch.PerSecond:F0}/s, creates {creates.PerSecond:F0}/s ({result.CreateVsBaseline:F2}×), lists {lists.PerSecond:F0}/s"
                           + (firstError is null ? "" : $"; first error: {firstError}"));
@@ -152,6 +148,18 @@ internal static class ThroughputAndConvergence
         return new ConvergenceResult(n, domainIds.Length, Math.Round(createSeconds, 2), Math.Round(n / createSeconds, 1), Math.Round(wall, 2),
             Math.Round(n / wall, 1), Math.Round(count.Span.TotalSeconds, 2), count.Total, count.ByKind, count.RateLimited, perRecord,
             perRecord / GoSystem.RequestsPerCreatedRecord, cpu, ConvergenceWorkerSettings, EmulatorArgs);
+    }
+
+    /// <summary>One create batch exactly as the api sends it (<c>RecordQueries.CreateSql</c>); without the lock as for TXT.</summary>
+    private static async Task<bool> SendCreateBatchAsync(MySqlDataSource source, long domainId, string name, long seq, bool locked, CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(Api.Records.RecordQueries.CreateSql, new
+        {
+            DomainId = domainId, Type = "A", Name = name, Value = StackOps.Address(seq), Ttl = 300, Proxied = false,
+            OwnerType = "external", OwnerId = 1L, LockName = locked ? Api.Records.RecordQueries.LockName(domainId, name) : null,
+        }, cancellationToken: ct));
+        return (await grid.ReadSingleAsync<dynamic>()).Inserted == 1L;
     }
 }
 
