@@ -12,8 +12,12 @@ internal sealed class DnsWorkerOptions
     /// <summary>Seconds between passes while idle; after a pass that found work the next comes sooner (see PollDelay).</summary>
     public int IntervalSec { get; set; } = 1;
 
-    /// <summary>Rows claimed per pass at most, taken zone by zone (see RecordClaimer.SelectDueAsync).</summary>
-    public int BatchSize { get; set; } = 1000;
+    /// <summary>
+    /// Rows claimed per pass at most, taken zone by zone (see RecordClaimer.SelectDueAsync). The default is one
+    /// Free-plan batch: the smallest pass that still sends full batches (requests per record at its floor) and the
+    /// lowest worker peak RSS measured (docs/BENCHMARKS.md, worker memory).
+    /// </summary>
+    public int BatchSize { get; set; } = 200;
 
     /// <summary>How long a claimed row belongs to this instance before another may reclaim it.</summary>
     public int LeaseSec { get; set; } = 120;
