@@ -146,31 +146,43 @@ internal sealed class ZoneAuditStore(MySqlDataSource dataSource, IOptions<DnsWor
     }
 
     /// <summary>
-    /// Writes an audit's outcome in one transaction: unless it halted, the drifted rows go back to pending (missing ones
-    /// without their provider id) and active rows a record not ours shadows say so in last_error — each only if still in
-    /// the state the audit judged, so a concurrent change of intent wins; then the zone's counts and differences, and the
-    /// lease is released. Nothing is written when the lease is no longer ours.
+    /// Writes an audit's outcome. Unless it halted, the drifted rows go back to pending (missing ones without their
+    /// provider id) and active rows a record not ours shadows say so in last_error — each by its own statement, and
+    /// only if still in the state the audit judged, so a concurrent change of intent wins and the audit never holds two
+    /// row locks (no deadlock with the workers' write-backs). Then, in one transaction, the zone's counts and differences,
+    /// and the lease is released. Nothing is written when the lease is no longer ours.
     /// </summary>
     /// <returns>False when the lease was lost (another worker audits the zone now).</returns>
     public async Task<bool> FinishAsync(ClaimedAudit audit, AuditFindings findings, AuditRun run, DateTime listedAt)
     {
         await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-        if (!await HoldsLeaseAsync(connection, transaction, audit)) return false;
-        if (run.Outcome == AuditOutcome.Applied) await ApplyToRowsAsync(connection, transaction, audit, findings, listedAt);
-        await WriteStateAsync(connection, transaction, audit, findings, run);
-        await ReplaceDifferencesAsync(connection, transaction, audit.DomainId, findings);
-        await transaction.CommitAsync(CancellationToken.None);
-        return true;
+        if (!await HoldsLeaseAsync(connection, null, audit)) return false;
+        if (run.Outcome == AuditOutcome.Applied) await ApplyToRowsAsync(connection, findings, listedAt);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+                if (!await HoldsLeaseAsync(connection, transaction, audit)) return false;
+                await WriteStateAsync(connection, transaction, audit, findings, run);
+                await ReplaceDifferencesAsync(connection, transaction, audit.DomainId, findings);
+                await transaction.CommitAsync(CancellationToken.None);
+                return true;
+            }
+            catch (MySqlException ex) when (ex.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout && attempt < 3)
+            {
+                // Rolled back whole: write it again.
+            }
+        }
     }
 
-    private async Task<bool> HoldsLeaseAsync(MySqlConnection connection, MySqlTransaction transaction, ClaimedAudit audit)
+    private async Task<bool> HoldsLeaseAsync(MySqlConnection connection, MySqlTransaction? transaction, ClaimedAudit audit)
     {
-        const string sql = "SELECT locked_by FROM zone_audits WHERE domain_id = @DomainId FOR UPDATE";
+        var sql = "SELECT locked_by FROM zone_audits WHERE domain_id = @DomainId" + (transaction is null ? "" : " FOR UPDATE");
         return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(sql, new { audit.DomainId }, transaction)) == Instance;
     }
 
-    private static async Task ApplyToRowsAsync(MySqlConnection connection, MySqlTransaction transaction, ClaimedAudit audit, AuditFindings findings, DateTime listedAt)
+    private static async Task ApplyToRowsAsync(MySqlConnection connection, AuditFindings findings, DateTime listedAt)
     {
         // The row is what the audit judged: active, current intent applied, held by no worker, synced before the listing.
         const string judged = """
@@ -192,16 +204,12 @@ internal sealed class ZoneAuditStore(MySqlDataSource dataSource, IOptions<DnsWor
                 last_error = @Error, retry_count = 0, next_retry_at = NULL, updated_at = UTC_TIMESTAMP(6)
             WHERE {judged}
             """;
+        // A report (or its removal) changes no intent: only on an active row at the version judged, held by no worker.
         const string report = """
             UPDATE domain_dns_records SET last_error = @Error
-            WHERE id = @Id AND version = @Version AND status = 'active' AND locked_by IS NULL
+            WHERE id = @Id AND version = @Version AND status = 'active' AND locked_by IS NULL AND last_error <=> @Was
             """;
-        const string clear = """
-            UPDATE domain_dns_records SET last_error = NULL
-            WHERE domain_id = @DomainId AND status = 'active' AND locked_by IS NULL AND last_error LIKE CONCAT(@Prefix, '%')
-              AND id NOT IN @Reported
-            """;
-        foreach (var finding in findings.Differences.Where(f => f.Kind is AuditKind.Drift or AuditKind.Missing))
+        foreach (var finding in findings.Differences.Where(f => f.Kind is AuditKind.Drift or AuditKind.Missing).OrderBy(f => f.Row!.Id))
         {
             var row = finding.Row!;
             var sql = finding.Kind == AuditKind.Drift ? repair : recreate;
@@ -209,20 +217,11 @@ internal sealed class ZoneAuditStore(MySqlDataSource dataSource, IOptions<DnsWor
             {
                 row.Id, row.Version, Pid = row.ProviderRecordId, ListedAt = listedAt, Error = RetryPolicy.TruncateError(finding.Detail),
                 LookFirst = finding.LookFirst ? 1 : 0,
-            }, transaction));
+            }));
             finding.Action = applied == 1 ? finding.Kind == AuditKind.Drift ? AuditAction.Repair : AuditAction.Recreate : AuditAction.Skipped;
         }
-        var reported = new List<long>();
-        foreach (var finding in findings.Differences.Where(f => f.Kind == AuditKind.Blocking))
-        {
-            foreach (var row in finding.BlockedRows.Where(r => r.IsSettled(listedAt)))
-            {
-                reported.Add(row.Id);
-                if (row.LastError == RetryPolicy.TruncateError(finding.Detail)) continue;
-                await connection.ExecuteAsync(new CommandDefinition(report, new { row.Id, row.Version, Error = RetryPolicy.TruncateError(finding.Detail) }, transaction));
-            }
-        }
-        await connection.ExecuteAsync(new CommandDefinition(clear, new { audit.DomainId, Prefix = AuditMessages.BlockedPrefix, Reported = reported }, transaction));
+        foreach (var (row, error) in findings.ReportsOnRows(listedAt).OrderBy(r => r.Row.Id))
+            await connection.ExecuteAsync(new CommandDefinition(report, new { row.Id, row.Version, Error = error, Was = row.LastError }));
     }
 
     private async Task WriteStateAsync(MySqlConnection connection, MySqlTransaction transaction, ClaimedAudit audit, AuditFindings f, AuditRun run)

@@ -79,7 +79,21 @@ internal sealed partial class ZoneAuditor(
             WorkerMetrics.Audits.WithLabels(AuditOutcome.Failed).Inc();
             WorkerMetrics.AuditRequests.Inc(requests);
             LogFailed(audit.Zone, audit.ProviderZoneId, requests, watch.ElapsedMilliseconds, error);
-            await store.FailAsync(audit, $"audit failed: {error}", Min(FailedRetry, TimeSpan.FromSeconds(Math.Max(1, options.Value.AuditIntervalSec))));
+            await store.FailAsync(audit, $"audit failed: {error}", RetryIn());
+        }
+        catch (Exception ex)
+        {
+            // A bug or the database: the zone must not stay leased until the lease runs out.
+            WorkerMetrics.Audits.WithLabels(AuditOutcome.Failed).Inc();
+            LogCrashed(ex, audit.Zone);
+            try
+            {
+                await store.FailAsync(audit, $"audit failed: internal error: {ex.GetType().Name}: {ex.Message}", RetryIn());
+            }
+            catch (Exception releaseError)
+            {
+                LogNotReleased(releaseError, audit.Zone);
+            }
         }
         return audit.DomainId;
     }
@@ -172,7 +186,13 @@ internal sealed partial class ZoneAuditor(
                 findings.Count(AuditKind.Blocking), findings.Count(AuditKind.Unmanaged), findings.Unjudged, run.Requests, run.DurationMs);
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    private TimeSpan RetryIn() => TimeSpan.FromSeconds(Math.Clamp(options.Value.AuditIntervalSec, 1, FailedRetry.TotalSeconds));
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "audit of zone {Zone} failed unexpectedly; the zone is audited again later")]
+    private partial void LogCrashed(Exception ex, string zone);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "audit of zone {Zone}: its lease could not be released; another worker takes the zone once it runs out")]
+    private partial void LogNotReleased(Exception ex, string zone);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "audit of zone {Zone} ({ZoneId}): {RemoteRecords} records, {InSync} in sync, {Drift} drifted, {Missing} missing, "
         + "{Orphans} orphans ({OrphansDeleted} deleted), {Blocking} blocking, {Unmanaged} unmanaged, {Unjudged} being changed; {Requests} requests, {ElapsedMs} ms")]

@@ -82,6 +82,7 @@ internal static class ZoneClassifier
                 Importable = IsImportable(remote),
             });
         }
+        findings.Rows = rows;
         return findings;
     }
 
@@ -156,6 +157,24 @@ internal sealed class AuditFindings
     public void Add(Finding finding) => all.Add(finding);
 
     public int Count(string kind) => Differences.Count(f => f.Kind == kind);
+
+    /// <summary>The domain's rows as the audit read them.</summary>
+    public IReadOnlyList<AuditRow> Rows { get; set; } = [];
+
+    /// <summary>
+    /// The last_error each settled active row should now carry about records not ours at its name: the report of a
+    /// blocking record, or none (null) where an earlier report no longer holds. Only rows whose text changes.
+    /// </summary>
+    public IEnumerable<(AuditRow Row, string? Error)> ReportsOnRows(DateTime listedAt)
+    {
+        var reports = new Dictionary<long, (AuditRow Row, string Error)>();
+        foreach (var finding in Differences.Where(f => f.Kind == AuditKind.Blocking))
+            foreach (var row in finding.BlockedRows.Where(r => r.IsSettled(listedAt)))
+                reports.TryAdd(row.Id, (row, Shared.Records.RetryPolicy.TruncateError(finding.Detail)));
+        foreach (var (row, error) in reports.Values.Where(r => r.Row.LastError != r.Error)) yield return (row, error);
+        foreach (var row in Rows.Where(r => r.IsSettled(listedAt) && !reports.ContainsKey(r.Id) && r.LastError?.StartsWith(AuditMessages.BlockedPrefix, StringComparison.Ordinal) == true))
+            yield return (row, null);
+    }
 
     /// <summary>What applying would change: repairs and re-creations, and deletions when orphans are deleted.</summary>
     public int Changes(bool deleteOrphans) => Count(AuditKind.Drift) + Count(AuditKind.Missing) + (deleteOrphans ? Count(AuditKind.Orphan) : 0);
