@@ -1,4 +1,5 @@
 using DnsSync.Api.ApiKeys;
+using DnsSync.Api.Audits;
 using DnsSync.Api.Auth;
 using DnsSync.Api.Domains;
 using DnsSync.Api.Health;
@@ -38,6 +39,9 @@ try
     builder.Services.AddSingleton<DomainQueries>();
     builder.Services.AddSingleton<ApiKeyQueries>();
     builder.Services.AddSingleton<ProviderQueries>();
+    builder.Services.AddSingleton<AuditQueries>();
+    builder.Services.AddSingleton<PlanQueries>();
+    builder.Services.AddSingleton<ImportQueries>();
 
     var app = builder.Build();
     if (jwt.IsShort)
@@ -58,6 +62,7 @@ try
     v1.MapDomainEndpoints();
     v1.MapApiKeyEndpoints();
     v1.MapProviderEndpoints();
+    v1.MapAuditEndpoints();
 
     await app.RunAsync();
     return 0;

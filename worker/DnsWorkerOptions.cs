@@ -46,6 +46,21 @@ internal sealed class DnsWorkerOptions
     /// <summary>How long rows of an inactive (or unbound) domain, binding or api key wait before they are looked at again.</summary>
     public int TargetRecheckSec { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds between two scheduled audits of a zone (each zone's due time is spread by jitter); 0 turns scheduled
+    /// audits off (one asked for through the api still runs).
+    /// </summary>
+    public int AuditIntervalSec { get; set; } = 300;
+
+    /// <summary>
+    /// The brake: an audit that would repair, recreate or delete more than this share of a zone's managed records (zones
+    /// with at least <see cref="Auditing.AuditBrake.MinManagedRecords"/>) applies nothing until a person confirms.
+    /// </summary>
+    public double AuditMaxChangeRatio { get; set; } = 0.3;
+
+    /// <summary>Delete records marked as this installation's that no row wants (orphans); false only reports them.</summary>
+    public bool DeleteOrphans { get; set; }
+
     /// <summary>Written to locked_by (≤ 64 characters); unique per running instance.</summary>
     public string InstanceId { get; set; } = DefaultInstanceId();
 
@@ -118,6 +133,9 @@ internal sealed class DnsWorkerOptionsValidator(IOptions<CloudflareOptions> clou
         if (o.LeaseSec < minLease || o.LeaseSec > 86400)
             errors.Add($"DnsWorker:LeaseSec (env DnsWorker__LeaseSec) must be between {minLease} (3 × Cloudflare:TimeoutSec) and 86400 seconds; got {o.LeaseSec}.");
         if (o.TargetRecheckSec is < 1 or > 3600) errors.Add(Range("DnsWorker:TargetRecheckSec", "1 and 3600", o.TargetRecheckSec));
+        if (o.AuditIntervalSec is < 0 or > 86400) errors.Add(Range("DnsWorker:AuditIntervalSec", "0 (off) and 86400", o.AuditIntervalSec));
+        if (!(o.AuditMaxChangeRatio is >= 0 and <= 1))
+            errors.Add($"DnsWorker:AuditMaxChangeRatio (env DnsWorker__AuditMaxChangeRatio) must be between 0 and 1 (a share of a zone's records); got {o.AuditMaxChangeRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
         if (o.InstallationId is { Length: > 0 } installation
             && (installation.Length > 40 || !installation.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             errors.Add("DnsWorker:InstallationId (env DnsWorker__InstallationId) must be 1 to 40 letters, digits, '-', '_' or '.'; leave it empty to use the id generated for this database.");

@@ -1,4 +1,5 @@
 using DnsSync.Shared.Data;
+using DnsSync.Worker.Auditing;
 using DnsSync.Worker.Claiming;
 using DnsSync.Worker.Cloudflare;
 using DnsSync.Worker.Metrics;
@@ -53,8 +54,11 @@ internal static class DnsWorkerRegistration
         services.AddSingleton<RecordReconciler>();
         services.AddSingleton<ZoneReconciler>();
         services.AddSingleton<SyncPass>();
+        services.AddSingleton<ZoneAuditStore>();
+        services.AddSingleton<ZoneAuditor>();
         services.AddHostedService<MetricsServerService>();
         services.AddHostedService<DnsWorkerService>();
+        services.AddHostedService<ZoneAuditService>();
         return services;
     }
 

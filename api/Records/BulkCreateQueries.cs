@@ -12,7 +12,18 @@ internal abstract record BulkOutcome
     /// <summary>Items that collide with present records or with each other (409).</summary>
     public sealed record Conflicts(IReadOnlyList<FieldError> Errors) : BulkOutcome;
     public sealed record Busy : BulkOutcome;
+    /// <summary>A write that leaves conflicting items out (<see cref="BulkWrite.SkipConflicts"/>): every item's outcome, in request order.</summary>
+    public sealed record Items(IReadOnlyList<BulkItem> Results) : BulkOutcome;
 }
+
+/// <summary>How a bulk write goes: conflicting items refuse the whole request, or are left out (an import); a dry run writes nothing.</summary>
+internal sealed record BulkWrite(bool SkipConflicts = false, bool DryRun = false);
+
+/// <param name="Record">The item as requested.</param>
+/// <param name="Row">The row it is now: created, or the identical one of the same owner that existed (null in a dry run for a new row, and for a conflict).</param>
+/// <param name="Existing">True when an identical present row of the same owner already existed.</param>
+/// <param name="Conflict">Why the item was left out, or null.</param>
+internal sealed record BulkItem(NewRecord Record, RecordDto? Row, bool Existing, string? Conflict);
 
 /// <summary>
 /// Creates up to a thousand records in one transaction with the rules of a single create: the domain must take records,
@@ -27,7 +38,11 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
     private const int LocksPerStatement = 100;
     private const int RowsPerInsert = 500;
 
-    public async Task<BulkOutcome> CreateAsync(IReadOnlyList<NewRecord> records, IReadOnlyDictionary<long, string> zones, CancellationToken cancellationToken)
+    public Task<BulkOutcome> CreateAsync(IReadOnlyList<NewRecord> records, IReadOnlyDictionary<long, string> zones, CancellationToken cancellationToken) =>
+        WriteAsync(records, zones, new BulkWrite(), cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync"/>, with the conflict handling and dry run of <paramref name="mode"/>.</summary>
+    public async Task<BulkOutcome> WriteAsync(IReadOnlyList<NewRecord> records, IReadOnlyDictionary<long, string> zones, BulkWrite mode, CancellationToken cancellationToken)
     {
         // An identical row inserted by a concurrent create between the check and the insert breaks the unique present_key:
         // the transaction is rolled back and the whole request checked again, once.
@@ -35,7 +50,7 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
         {
             try
             {
-                return await TryCreateAsync(records, zones, cancellationToken);
+                return await TryCreateAsync(records, mode, cancellationToken);
             }
             catch (MySqlException ex) when (ex.ErrorCode == MySqlErrorCode.DuplicateKeyEntry && attempt < 2)
             {
@@ -43,7 +58,7 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
         }
     }
 
-    private async Task<BulkOutcome> TryCreateAsync(IReadOnlyList<NewRecord> records, IReadOnlyDictionary<long, string> zones, CancellationToken cancellationToken)
+    private async Task<BulkOutcome> TryCreateAsync(IReadOnlyList<NewRecord> records, BulkWrite mode, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var locks = records.Where(r => r.IsExclusive).Select(r => RecordQueries.LockName(r.DomainId, r.Name)).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -57,15 +72,22 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
 
             var present = await PresentAsync(connection, transaction, records, domainIds, cancellationToken);
             var plan = Plan(records, present);
-            if (plan.Errors.Count > 0) return new BulkOutcome.Conflicts(plan.Errors);
+            var errors = plan.Where(p => p.Error is not null).Select(p => p.Error!).ToList();
+            if (errors.Count > 0 && !mode.SkipConflicts) return new BulkOutcome.Conflicts(errors);
 
-            var fresh = plan.Targets.Where(t => t.Existing is null).Select(t => t.Record).Distinct().ToList();
+            var targets = plan.Where(p => p.Error is null).ToList();
+            var fresh = targets.Where(t => t.Existing is null).Select(t => t.Record).Distinct().ToList();
+            if (mode.DryRun) return new BulkOutcome.Items(plan.Select(p => new BulkItem(records[p.Index], p.Existing, p.Existing is not null, p.Error?.Message)).ToList());
             foreach (var chunk in fresh.Chunk(RowsPerInsert)) await InsertAsync(connection, transaction, chunk, cancellationToken);
             var after = fresh.Count == 0 ? present : await PresentAsync(connection, transaction, records, domainIds, cancellationToken);
             await transaction.CommitAsync(CancellationToken.None); // the rows are written: finish even if the client left
             var byContent = after.GroupBy(Content).ToDictionary(g => g.Key, g => g.First());
-            var result = plan.Targets.Select(t => t.Existing ?? byContent[(t.Record.DomainId, t.Record.Type, t.Record.Name, t.Record.Value)]).ToList();
-            return new BulkOutcome.Done(new BulkCreateResult(result, fresh.Count, plan.Targets.Count(t => t.Existing is not null)));
+            RecordDto Row((NewRecord Record, RecordDto? Existing) t) => t.Existing ?? byContent[(t.Record.DomainId, t.Record.Type, t.Record.Name, t.Record.Value)];
+            if (mode.SkipConflicts)
+                return new BulkOutcome.Items(plan.Select(p => new BulkItem(records[p.Index], p.Error is null ? Row((p.Record, p.Existing)) : null,
+                    p.Existing is not null, p.Error?.Message)).ToList());
+            var result = targets.Select(t => Row((t.Record, t.Existing))).ToList();
+            return new BulkOutcome.Done(new BulkCreateResult(result, fresh.Count, targets.Count(t => t.Existing is not null)));
         }
         finally
         {
@@ -73,12 +95,14 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
         }
     }
 
-    /// <summary>Every item's outcome decided before anything is written: the existing record it repeats, a new row, or a conflict.</summary>
-    private static (IReadOnlyList<(NewRecord Record, RecordDto? Existing)> Targets, IReadOnlyList<FieldError> Errors) Plan(
+    /// <summary>
+    /// Every item's outcome decided before anything is written, in request order: the existing record it repeats, a new
+    /// row (Record: the first of identical items, which is the one inserted), or a conflict.
+    /// </summary>
+    private static IReadOnlyList<(int Index, NewRecord Record, RecordDto? Existing, FieldError? Error)> Plan(
         IReadOnlyList<NewRecord> records, IReadOnlyList<RecordDto> present)
     {
-        var targets = new List<(NewRecord, RecordDto?)>(records.Count);
-        var errors = new List<FieldError>();
+        var plan = new List<(int, NewRecord, RecordDto?, FieldError?)>(records.Count);
         var presentByContent = present.GroupBy(Content).ToDictionary(g => g.Key, g => g.First());
         var presentByName = present.ToLookup(r => (r.DomainId, r.Name));
         var planned = new Dictionary<(long, string, string, string), (NewRecord Record, int Index)>();
@@ -90,34 +114,36 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
             var content = (record.DomainId, record.Type, record.Name, record.Value);
             if (presentByContent.TryGetValue(content, out var identical))
             {
-                if (record.SameOwner(identical)) targets.Add((record, identical));
-                else errors.Add(new FieldError(field, $"{field}: an identical {record.Type} record '{record.Name}' already exists as record {identical.Id} "
-                    + $"of another owner ({identical.OwnerType} {identical.OwnerId})"));
+                plan.Add(record.SameOwner(identical)
+                    ? (i, record, identical, null)
+                    : (i, record, null, new FieldError(field, $"{field}: an identical {record.Type} record '{record.Name}' already exists as record {identical.Id} "
+                        + $"of another owner ({identical.OwnerType} {identical.OwnerId})")));
                 continue;
             }
             if (planned.TryGetValue(content, out var twin))
             {
-                if (twin.Record.OwnerType == record.OwnerType && twin.Record.OwnerId == record.OwnerId) targets.Add((twin.Record, null));
-                else errors.Add(new FieldError(field, $"{field} repeats records[{twin.Index}] with another owner"));
+                plan.Add(twin.Record.OwnerType == record.OwnerType && twin.Record.OwnerId == record.OwnerId
+                    ? (i, twin.Record, null, null)
+                    : (i, record, null, new FieldError(field, $"{field} repeats records[{twin.Index}] with another owner")));
                 continue;
             }
             var name = (record.DomainId, record.Name);
             var siblings = plannedByName.TryGetValue(name, out var atName) ? atName : [];
             if (presentByName[name].FirstOrDefault(r => record.ExcludedBy(r.Type, r.DomainId, r.Name)) is { } clash)
-                errors.Add(new FieldError(field, $"{field}: {Article(record.Type)} cannot share the name '{record.Name}' with the present {clash.Type} record {clash.Id}: "
-                    + "a CNAME must be the only A/AAAA/CNAME record at its name"));
+                plan.Add((i, record, null, new FieldError(field, $"{field}: {Article(record.Type)} cannot share the name '{record.Name}' with the present {clash.Type} record {clash.Id}: "
+                    + "a CNAME must be the only A/AAAA/CNAME record at its name")));
             else if (siblings.FirstOrDefault(p => record.ExcludedBy(p.Record.Type, p.Record.DomainId, p.Record.Name)) is { Record: not null } sibling)
-                errors.Add(new FieldError(field, $"{field}: {Article(record.Type)} cannot share the name '{record.Name}' with the {sibling.Record.Type} of records[{sibling.Index}]: "
-                    + "a CNAME must be the only A/AAAA/CNAME record at its name"));
+                plan.Add((i, record, null, new FieldError(field, $"{field}: {Article(record.Type)} cannot share the name '{record.Name}' with the {sibling.Record.Type} of records[{sibling.Index}]: "
+                    + "a CNAME must be the only A/AAAA/CNAME record at its name")));
             else
             {
                 planned[content] = (record, i);
                 if (atName is null) plannedByName[name] = atName = [];
                 atName.Add((record, i));
-                targets.Add((record, null));
+                plan.Add((i, record, null, null));
             }
         }
-        return (targets, errors);
+        return plan;
     }
 
     private static (long, string, string, string) Content(RecordDto r) => (r.DomainId, r.Type, r.Name, r.Value);
@@ -194,13 +220,19 @@ internal sealed class BulkCreateQueries(MySqlDataSource dataSource)
     {
         var sql = new StringBuilder("""
             INSERT INTO domain_dns_records
-                (domain_id, type, name, value, ttl, proxied, status, desired_state, owner_type, owner_id, created_at, updated_at)
+                (domain_id, type, name, value, ttl, proxied, status, desired_state, owner_type, owner_id, created_at, updated_at,
+                 provider_record_id, synced_version, synced_value, synced_ttl, synced_proxied, last_synced_at)
             VALUES
             """);
         var parameters = new DynamicParameters();
         for (var i = 0; i < rows.Count; i++)
         {
-            sql.Append(i == 0 ? "\n" : ",\n").Append($"(@D{i}, @T{i}, @N{i}, @V{i}, @Ttl{i}, @P{i}, 'pending', 'present', @Ot{i}, @Oi{i}, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))");
+            // A record taken over from the provider is active and in sync at version 1 (what it holds is what it declares).
+            var values = rows[i].ProviderRecordId is null
+                ? "'pending', 'present', @Ot{0}, @Oi{0}, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), NULL, NULL, NULL, NULL, NULL, NULL"
+                : "'active', 'present', @Ot{0}, @Oi{0}, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), @Pid{0}, 1, @V{0}, @Ttl{0}, @P{0}, UTC_TIMESTAMP(6)";
+            sql.Append(i == 0 ? "\n" : ",\n").Append($"(@D{i}, @T{i}, @N{i}, @V{i}, @Ttl{i}, @P{i}, ").Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, values, i)).Append(')');
+            if (rows[i].ProviderRecordId is { } pid) parameters.Add($"Pid{i}", pid);
             parameters.Add($"D{i}", rows[i].DomainId);
             parameters.Add($"T{i}", rows[i].Type);
             parameters.Add($"N{i}", rows[i].Name);

@@ -167,6 +167,12 @@ public sealed record BulkCreateResult(IReadOnlyList<RecordDto> Records, int Crea
 /// <summary>A validated, normalised record to create.</summary>
 internal sealed record NewRecord(long DomainId, string Type, string Name, string Value, int Ttl, bool Proxied, string OwnerType, long OwnerId)
 {
+    /// <summary>
+    /// Set for a record taken over from the provider (an import): the row is written active and in sync with this remote
+    /// record (synced_version = version), so the worker sends nothing for it. Null for intent still to be applied.
+    /// </summary>
+    public string? ProviderRecordId { get; init; }
+
     /// <summary>Only A, AAAA and CNAME take part in CNAME exclusivity.</summary>
     public bool IsExclusive => RecordRules.IsProxiable(Type);
 

@@ -68,7 +68,7 @@ public sealed class HostFactsTests
     [TestCase(new[] { "--quick" }, true, null)]
     [TestCase(new[] { "--out" }, false, "--out needs a directory")]
     [TestCase(new[] { "--fast" }, false, "unknown argument '--fast'")]
-    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim, bulk, failover, faults")]
+    [TestCase(new[] { "--only", "everything" }, false, "--only needs one of latency, api, claim, bulk, failover, faults, audit")]
     public void Arguments_are_parsed_strictly(string[] args, bool quick, string? error)
     {
         var parsed = BenchArguments.Parse(args);
@@ -79,6 +79,7 @@ public sealed class HostFactsTests
     [TestCase("bulk")]
     [TestCase("failover")]
     [TestCase("faults")]
+    [TestCase("audit")]
     public void Only_selects_one_scenario_group(string group) =>
         Assert.That(BenchArguments.Parse(["--only", group, "--quick"]), Is.EqualTo(new BenchArguments(true, null, null) { Only = group }));
 

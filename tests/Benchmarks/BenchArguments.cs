@@ -1,9 +1,9 @@
 namespace DnsSync.Benchmarks;
 
-/// <summary>Command line of the benchmark: <c>[--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults]</c>.</summary>
+/// <summary>Command line of the benchmark: <c>[--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults|audit]</c>.</summary>
 internal sealed record BenchArguments(bool Quick, string? OutDirectory, string? Error)
 {
-    public static readonly string[] Scenarios = ["latency", "api", "claim", "bulk", "failover", "faults"];
+    public static readonly string[] Scenarios = ["latency", "api", "claim", "bulk", "failover", "faults", "audit"];
 
     /// <summary>Run only this scenario group (for profiling a change); null = all.</summary>
     public string? Only { get; init; }

@@ -27,6 +27,10 @@ internal sealed record BenchSettings
     public double FaultRate { get; init; } = 0.05;
     /// <summary>Claim size of the diagnostic runs of 6 and 7 (a pass's rows spread over every zone); null skips them.</summary>
     public int? DiagnosticBatchSize { get; init; } = 2000;
+    // Issue 13: the drift audit (9).
+    public int AuditRecords { get; init; }
+    public int AuditHandEdits { get; init; } = 100;
+
     /// <summary>How long a run of 6–8 may take before it counts as not converged (longer than one 300 s rate window).</summary>
     public TimeSpan WorkerRunTimeout { get; init; } = TimeSpan.FromMinutes(6);
 
@@ -47,6 +51,7 @@ internal sealed record BenchSettings
         FailoverRecords = 5_000,
         // 10,000 took 121 s here (retries after faults, at most 16 s apart) and would push `make bench` past 15 minutes.
         FaultRecords = 5_000,
+        AuditRecords = 10_000,
     };
 
     public static BenchSettings Quick { get; } = new()
@@ -63,5 +68,6 @@ internal sealed record BenchSettings
         BulkRecords = 1_000,
         FailoverRecords = 500,
         FaultRecords = 500,
+        AuditRecords = 2_000,
     };
 }

@@ -4,7 +4,7 @@ using static DnsSync.Benchmarks.Harness.ResultWriter;
 
 namespace DnsSync.Benchmarks;
 
-/// <summary>The goals of issues 8 and 12, checked against a run's numbers.</summary>
+/// <summary>The goals of issues 8, 12, 13 and 14, checked against a run's numbers.</summary>
 internal static class Goals
 {
     public const double LatencyP50Ms = 1000;
@@ -84,6 +84,22 @@ internal static class Goals
                 { ProviderLimit = Limit(x) };
         }
         if (MemoryGoal(r) is { } memory) yield return memory;
+        if (r.Audit is { } audit) foreach (var goal in Audit(audit)) yield return goal;
+    }
+
+    // Issue 13: the drift audit.
+    public const double AuditMaxSeconds = 5;
+    public const double RepairMaxSeconds = 10;
+
+    private static IEnumerable<GoalResult> Audit(AuditResult a)
+    {
+        yield return new GoalResult($"audit of a {a.Records:N0}-record zone: provider requests", $"⌈records / 5,000⌉ = {a.ExpectedRequests}",
+            $"{a.AuditRequests} ({a.ListRequests} listings logged)", a.AuditRequests == a.ExpectedRequests && a.ListRequests == a.ExpectedRequests) { ProviderLimit = RealLimit };
+        yield return new GoalResult($"audit of a {a.Records:N0}-record zone: request → outcome", $"≤ {F(AuditMaxSeconds, 0)} s",
+            $"{F(a.AuditSeconds, 2)} s ({a.AuditWorkerMs:N0} ms in the worker)", a.InSync == a.Records && a.AuditSeconds <= AuditMaxSeconds) { ProviderLimit = RealLimit };
+        yield return new GoalResult($"time to repair {a.HandEdits} hand-edited records (audit asked for at once)", $"≤ {F(RepairMaxSeconds, 0)} s",
+            a.Repaired == a.HandEdits ? $"{F(a.RepairSeconds, 2)} s, {a.RepairRequests} requests" : $"{a.Repaired} of {a.HandEdits} repaired after {F(a.RepairSeconds, 0)} s",
+            a.Repaired == a.HandEdits && a.RepairSeconds <= RepairMaxSeconds) { ProviderLimit = RealLimit };
     }
 
     private static IEnumerable<GoalResult> BulkCreate(IReadOnlyList<WorkerRun> runs)

@@ -6,13 +6,13 @@ using DnsSync.Benchmarks.Scenarios;
 using DnsSync.Testing;
 using MySqlConnector;
 
-// dotnet run -c Release --project tests/Benchmarks -- [--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults]
+// dotnet run -c Release --project tests/Benchmarks -- [--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults|audit]
 // Full runs write docs/BENCHMARKS.md and docs/benchmarks.json; quick runs write under .local/bench-quick unless --out is given.
 var options = BenchArguments.Parse(args);
 if (options.Error is not null)
 {
     Console.Error.WriteLine(options.Error);
-    Console.Error.WriteLine("usage: DnsSync.Benchmarks [--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults]");
+    Console.Error.WriteLine("usage: DnsSync.Benchmarks [--quick] [--out DIR] [--only latency|api|claim|bulk|failover|faults|audit]");
     return 2;
 }
 var settings = options.Quick ? BenchSettings.Quick : BenchSettings.Full;
@@ -46,6 +46,7 @@ try
     if (options.Only is null or "bulk") await BulkCreateScenario.RunAsync(settings, results, logDirectory, cancel.Token);
     if (options.Only is null or "failover") await FailoverScenario.RunAsync(settings, results, logDirectory, cancel.Token);
     if (options.Only is null or "faults") await FaultMixScenario.RunAsync(settings, results, logDirectory, cancel.Token);
+    if (options.Only is null or "audit") results.Audit = await AuditScenario.RunAsync(settings, logDirectory, cancel.Token);
     results.TotalSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
     results.Goals.AddRange(Goals.Evaluate(results));
 

@@ -16,16 +16,6 @@ public sealed class BatchTests : HarnessTest
         return ids;
     }
 
-    /// <summary>Deletes a record at the emulator directly, as a person would in the dashboard.</summary>
-    private async Task DeleteRemoteAsync(string recordId)
-    {
-        using var http = new HttpClient { BaseAddress = h.Emulator.BaseUrl };
-        using var request = new HttpRequestMessage(HttpMethod.Delete, $"zones/{h.ZoneId}/dns_records/{recordId}");
-        request.Headers.Authorization = new("Bearer", WorkerHarness.Token);
-        using var response = await http.SendAsync(request);
-        Assert.That(response.IsSuccessStatusCode, Is.True);
-    }
-
     private async Task<long> CountAsync(string status) =>
         await h.ScalarAsync<long>("SELECT COUNT(*) FROM domain_dns_records WHERE status = @status", new { status });
 
@@ -197,7 +187,7 @@ public sealed class BatchTests : HarnessTest
     {
         var ids = await InsertManyAsync(4);
         await h.RunPassAsync();
-        await DeleteRemoteAsync((await h.ExistingRowAsync(ids[0])).ProviderRecordId!);
+        await h.DeleteRemoteAsync((await h.ExistingRowAsync(ids[0])).ProviderRecordId!);
         await h.MarkAbsentAsync(ids[0]);
         await h.MarkAbsentAsync(ids[1]);
         await h.UpdateIntentAsync(ids[2], "198.51.100.3");

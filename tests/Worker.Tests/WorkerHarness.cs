@@ -212,6 +212,28 @@ internal sealed class WorkerHarness : IAsyncDisposable
     private RecordQueries? api;
     private MySqlDataSource? dataSource;
 
+    /// <summary>The api's audit SQL (GET and POST /domains/{id}/audit), on this harness's database.</summary>
+    public DnsSync.Api.Audits.AuditQueries Audits => audits ??= new DnsSync.Api.Audits.AuditQueries(dataSource ??= new MySqlDataSource(ConnectionString), Api);
+
+    /// <summary>GET /domains/{id}/plan: the api's plan SQL.</summary>
+    public DnsSync.Api.Audits.PlanQueries Plans => new(dataSource ??= new MySqlDataSource(ConnectionString), Audits);
+
+    /// <summary>POST /domains/{id}/import: the api's import, through its bulk create.</summary>
+    public DnsSync.Api.Audits.ImportQueries Imports => new(dataSource ??= new MySqlDataSource(ConnectionString), Audits, new BulkCreateQueries(dataSource));
+
+    private DnsSync.Api.Audits.AuditQueries? audits;
+
+    /// <summary>POST /domains/{id}/audit (with confirm: true, releases a halted audit): fails unless the api accepted it.</summary>
+    public async Task RequestAuditAsync(bool confirm = false)
+    {
+        var (outcome, problem) = await Audits.RequestAsync(DomainId, confirm, CancellationToken.None);
+        Assert.That(outcome, Is.EqualTo(DnsSync.Api.Audits.AuditRequestOutcome.Requested), problem);
+    }
+
+    /// <summary>GET /domains/{id}/audit: the last audit with up to 100 of its differences.</summary>
+    public async Task<DnsSync.Api.Audits.AuditDto> AuditAsync(string? kind = null) =>
+        (await Audits.GetAsync(DomainId, kind, new DnsSync.Api.Infrastructure.Paging(1, 100, null), CancellationToken.None))!;
+
     /// <summary>POST /dns/records/update with a new value (and proxied): the api's UPDATE.</summary>
     public async Task UpdateIntentAsync(long id, string value, bool? proxied = null) =>
         Assert.That(await Api.UpdateAsync(id, value, null, proxied, CancellationToken.None), Is.Not.Null, $"record {id} is unknown");
@@ -237,6 +259,24 @@ internal sealed class WorkerHarness : IAsyncDisposable
         var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         Assert.That(response.IsSuccessStatusCode, Is.True, body.ToString());
         return body.GetProperty("result").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Changes a record at the emulator directly (PATCH), as a person would in the dashboard.</summary>
+    public Task EditRemoteAsync(string recordId, object changes) => SendRemoteAsync(HttpMethod.Patch, $"zones/{ZoneId}/dns_records/{recordId}", changes);
+
+    /// <summary>Deletes a record at the emulator directly, as a person would in the dashboard.</summary>
+    public Task DeleteRemoteAsync(string recordId) => SendRemoteAsync(HttpMethod.Delete, $"zones/{ZoneId}/dns_records/{recordId}", null);
+
+    /// <summary>One request to the emulator with the zone's token; fails the test unless it succeeded. Returns the answer's result.</summary>
+    public async Task<System.Text.Json.JsonElement> SendRemoteAsync(HttpMethod method, string path, object? body)
+    {
+        using var http = new HttpClient { BaseAddress = Emulator.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new("Bearer", Token);
+        using var response = await http.SendAsync(request);
+        var answer = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.That(response.IsSuccessStatusCode, Is.True, answer.ToString());
+        return answer.GetProperty("result");
     }
 
     public IReadOnlyList<CloudflareRecord> Remote() => Emulator.Records(ZoneId);

@@ -65,6 +65,7 @@ internal sealed class RecordWriteBack(MySqlDataSource dataSource, IOptions<DnsWo
         const string sql = """
             UPDATE domain_dns_records
             SET status = 'active', provider_record_id = @Pid, synced_version = @Version,
+                synced_value = value, synced_ttl = ttl, synced_proxied = proxied,
                 last_error = NULL, retry_count = 0, next_retry_at = NULL,
                 locked_by = NULL, locked_until = NULL, last_synced_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6)
             WHERE id = @Id AND locked_by = @Instance AND version = @Version

@@ -39,11 +39,14 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
     }
 
     /// <summary>Every record of the zone: ⌈records / 5,000⌉ requests (Cloudflare's largest per_page for DNS records).</summary>
-    public async Task<List<CloudflareDnsRecord>> ListZoneAsync(CloudflareCredential credential, string zoneId, CancellationToken cancellationToken)
+    /// <param name="beforePage">Awaited before each page is requested (the audit renews its lease there, and counts requests).</param>
+    public async Task<List<CloudflareDnsRecord>> ListZoneAsync(CloudflareCredential credential, string zoneId, CancellationToken cancellationToken,
+        Func<Task>? beforePage = null)
     {
         var all = new List<CloudflareDnsRecord>();
         for (var page = 1; page <= MaxPages; page++)
         {
+            if (beforePage is not null) await beforePage();
             var query = new RecordListQuery { Page = page, PerPage = ZonePageSize };
             var envelope = await SendAsync(() => api.ListRecordsAsync(zoneId, query, credential, cancellationToken), cancellationToken);
             var result = envelope.Result ?? [];

@@ -28,4 +28,23 @@ internal static class WorkerMetrics
 
     public static readonly Counter Passes = Prometheus.Metrics.CreateCounter(
         "dns_sync_passes_total", "Worker passes by result.", "result");
+
+    public static readonly Counter AuditFindings = Prometheus.Metrics.CreateCounter(
+        "dns_sync_audit_findings_total", "Differences zone audits found, by class (drift, missing, orphan, blocking, unmanaged).", "class");
+
+    public static readonly Counter AuditRepairs = Prometheus.Metrics.CreateCounter(
+        "dns_sync_audit_repairs_total", "What zone audits set right, by class: drifted rows sent back for repair, missing ones for re-creation, orphans deleted.", "class");
+
+    public static readonly Counter Audits = Prometheus.Metrics.CreateCounter(
+        "dns_sync_audits_total", "Zone audits by outcome (applied, halted, failed, deferred).", "outcome");
+
+    public static readonly Histogram AuditDuration = Prometheus.Metrics.CreateHistogram(
+        "dns_sync_audit_duration_seconds", "How long a zone audit took (listing, classifying, applying).",
+        new HistogramConfiguration { Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+
+    public static readonly Counter AuditRequests = Prometheus.Metrics.CreateCounter(
+        "dns_sync_audit_provider_requests_total", "Provider requests made by zone audits (listing pages and orphan deletions).");
+
+    public static readonly Gauge AuditAge = Prometheus.Metrics.CreateGauge(
+        "dns_sync_audit_age_seconds", "Seconds since the zone's last completed audit (-1 when never audited).", "zone");
 }

@@ -40,9 +40,20 @@ internal static class RemoteRecords
 
     /// <summary>True when the remote record already holds what the row declares (proxied TTL 1 counts as equal).</summary>
     public static bool Matches(ClaimedRecord record, CloudflareDnsRecord remote) =>
-        RecordRules.ContentEquals(record.Type, record.Value, remote.Content)
-        && remote.Proxied == record.Proxied
-        && RecordRules.TtlEquals(record.Proxied, record.Ttl, remote.Ttl);
+        Differences(record.Type, record.Value, record.Ttl, record.Proxied, remote).Count == 0;
+
+    /// <summary>
+    /// What of content, TTL and proxied the remote record holds other than declared, as "what (declared …)" phrases;
+    /// empty when it matches (proxied TTL 1 counts as equal).
+    /// </summary>
+    public static IReadOnlyList<string> Differences(string type, string value, int ttl, bool proxied, CloudflareDnsRecord remote)
+    {
+        var differences = new List<string>(3);
+        if (!RecordRules.ContentEquals(type, value, remote.Content)) differences.Add($"content '{remote.Content}' (declared '{value}')");
+        if (remote.Proxied != proxied) differences.Add($"proxied {(remote.Proxied ? "true" : "false")} (declared {(proxied ? "true" : "false")})");
+        else if (!RecordRules.TtlEquals(proxied, ttl, remote.Ttl)) differences.Add($"ttl {remote.Ttl} (declared {ttl})");
+        return differences;
+    }
 
     /// <summary>The fields a patch sends: content, TTL (1 when proxied) and proxied.</summary>
     public static RecordBody DesiredFields(ClaimedRecord record, string? id = null) => new()

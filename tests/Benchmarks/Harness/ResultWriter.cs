@@ -144,6 +144,7 @@ internal static partial class ResultWriter
             Line();
         }
         RenderWorkerRuns(r, Line);
+        if (r.Audit is { } audit) Scenarios.AuditScenario.Render(audit, text => Line(text));
         return md.ToString();
     }
 

@@ -20,6 +20,8 @@ internal sealed record BenchResults
     public List<WorkerRun> Failover { get; } = [];
     /// <summary>Issue 12: a bulk run under a fault mix.</summary>
     public WorkerRun? Faults { get; set; }
+    /// <summary>Issue 13: the audit of a large zone, and the repair of records changed by hand.</summary>
+    public Scenarios.AuditResult? Audit { get; set; }
     public MemoryResult Memory { get; } = new();
     public List<GoalResult> Goals { get; } = [];
 }
