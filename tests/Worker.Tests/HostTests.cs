@@ -120,6 +120,8 @@ public sealed class HostTests
     [TestCase("DnsWorker:RetryBaseSec", "1801", "DnsWorker:RetryBaseSec")]
     [TestCase("DnsWorker:RetryMaxSec", "10", "DnsWorker:RetryMaxSec")]
     [TestCase("DnsWorker:RetryMaxSec", "1801", "DnsWorker:RetryMaxSec")]
+    [TestCase("DnsWorker:AuditIntervalSec", "-1", "DnsWorker:AuditIntervalSec")]
+    [TestCase("DnsWorker:AuditMaxChangeRatio", "1.5", "DnsWorker:AuditMaxChangeRatio")]
     public async Task Invalid_setting_stops_start_with_a_message_naming_it(string key, string value, string named)
     {
         h = await WorkerHarness.StartAsync();

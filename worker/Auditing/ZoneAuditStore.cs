@@ -350,6 +350,3 @@ internal sealed class ZoneAuditStore(MySqlDataSource dataSource, IOptions<DnsWor
         return (await connection.QueryAsync<(string, double?)>(new CommandDefinition(sql, cancellationToken: cancellationToken))).ToList();
     }
 }
-
-/// <summary>How an audit went: its outcome, when it started (database clock), how long it took and the provider requests it made.</summary>
-internal sealed record AuditRun(string Outcome, DateTime StartedAt, long DurationMs, int Requests);
