@@ -5,6 +5,8 @@ using DnsSync.Api.Health;
 using DnsSync.Api.Infrastructure;
 using DnsSync.Api.Providers;
 using DnsSync.Api.Records;
+using DnsSync.Api.Ui;
+using DnsSync.Api.Ui.Session;
 using DnsSync.Shared.Data;
 using Serilog;
 
@@ -17,6 +19,8 @@ try
         return TokenCommand.Run(tokenArgs, builder.Configuration, Console.Out, Console.Error);
     if (args is ["reencrypt-tokens"])
         return await ReencryptTokensCommand.RunAsync(builder.Configuration, Console.Out, Console.Error);
+    if (args is ["signin-link", .. var linkArgs])
+        return await SignInLinkCommand.RunAsync(linkArgs, builder.Configuration, Console.Out, Console.Error);
 
     // Settings are checked here, before anything listens: a wrong one stops the process with its name.
     var jwt = JwtSettings.FromConfiguration(builder.Configuration);
@@ -38,6 +42,7 @@ try
     builder.Services.AddSingleton<DomainQueries>();
     builder.Services.AddSingleton<ApiKeyQueries>();
     builder.Services.AddSingleton<ProviderQueries>();
+    builder.Services.AddUi();
 
     var app = builder.Build();
     if (jwt.IsShort)
@@ -45,11 +50,13 @@ try
             JwtSettings.MinSecretBytes);
     app.UseApiRequestLogging();
     app.UseEnvelopeErrors();
+    app.UseUiAssets();
     app.UseRouting();
     app.UseRequestBodyLimits();
     app.UseAuthentication();
     app.UseRateLimiter();
     app.UseAuthorization();
+    app.UseAntiforgery();
 
     app.MapHealthEndpoints();
     app.MapApiDocumentation();
@@ -58,6 +65,7 @@ try
     v1.MapDomainEndpoints();
     v1.MapApiKeyEndpoints();
     v1.MapProviderEndpoints();
+    app.MapUi();
 
     await app.RunAsync();
     return 0;
