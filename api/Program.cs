@@ -42,7 +42,7 @@ try
     builder.Services.AddSingleton<DomainQueries>();
     builder.Services.AddSingleton<ApiKeyQueries>();
     builder.Services.AddSingleton<ProviderQueries>();
-    builder.Services.AddUi();
+    builder.Services.AddUi(builder.Configuration);
 
     var app = builder.Build();
     if (jwt.IsShort)

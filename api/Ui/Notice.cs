@@ -23,7 +23,8 @@ internal static class Notice
         Path = Session.UiAuth.PathBase,
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
-        Secure = context.Request.IsHttps,
+        // Secure like the session cookie: always with Ui:SecureCookies, else when the request came over HTTPS.
+        Secure = context.Request.IsHttps || context.RequestServices.GetRequiredService<Session.UiCookies>().Secure == CookieSecurePolicy.Always,
         MaxAge = maxAge,
         IsEssential = true,
     };

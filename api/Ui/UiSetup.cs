@@ -15,19 +15,21 @@ internal static class UiSetup
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
         + "frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-    public static IServiceCollection AddUi(this IServiceCollection services)
+    public static IServiceCollection AddUi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddUiAuth();
+        var secure = UiAuth.SecurePolicy(configuration);
+        services.AddUiAuth(secure);
         services.AddCookieKeyRing();
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "dns-sync-ui-csrf";
             options.Cookie.Path = UiAuth.PathBase;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SecurePolicy = secure;
         });
         services.AddRazorComponents();
         services.AddSingleton<SignInCodes>();
+        services.AddSingleton(new UiCookies(secure));
         return services;
     }
 

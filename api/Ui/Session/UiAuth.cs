@@ -21,7 +21,7 @@ internal static class UiAuth
     /// <summary>A session never outlives this, nor the token it was made from.</summary>
     public static readonly TimeSpan MaxSessionLifetime = TimeSpan.FromHours(12);
 
-    public static IServiceCollection AddUiAuth(this IServiceCollection services)
+    public static IServiceCollection AddUiAuth(this IServiceCollection services, CookieSecurePolicy secure)
     {
         services.AddAuthentication().AddCookie(Scheme, options =>
         {
@@ -29,7 +29,7 @@ internal static class UiAuth
             options.Cookie.Path = PathBase;
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SecurePolicy = secure;
             options.LoginPath = PathBase + "/signin";
             options.AccessDeniedPath = PathBase + "/forbidden";
             options.ReturnUrlParameter = "returnUrl";
@@ -57,6 +57,17 @@ internal static class UiAuth
         return context.SignInAsync(Scheme, new ClaimsPrincipal(identity), properties);
     }
 
+    /// <summary>
+    /// <c>Ui:SecureCookies</c>: <c>true</c> marks the page's cookies Secure whatever the request says, for an api behind a
+    /// proxy that ends TLS and forwards plain HTTP; otherwise they are Secure exactly when the request came over HTTPS.
+    /// </summary>
+    public static CookieSecurePolicy SecurePolicy(IConfiguration configuration) => configuration["Ui:SecureCookies"]?.Trim() switch
+    {
+        null or "" or "false" or "False" => CookieSecurePolicy.SameAsRequest,
+        "true" or "True" => CookieSecurePolicy.Always,
+        var other => throw new InvalidOperationException($"Ui__SecureCookies must be true or false (got '{other}')."),
+    };
+
     /// <summary>True for the policies of the status page, whose refusals redirect instead of answering the api's envelope.</summary>
     public static bool IsUiPolicy(Microsoft.AspNetCore.Authorization.AuthorizationPolicy policy) => policy.AuthenticationSchemes.Contains(Scheme);
 }
@@ -73,3 +84,6 @@ internal sealed record UiUser(string Subject, AccessLevel Level)
         // The session stores the level it was granted; nothing defaults here.
         context.User.Identity?.AuthenticationType == UiAuth.Scheme ? Scopes.Of(context.User, AccessLevel.None) : AccessLevel.None);
 }
+
+/// <summary>How the status page's cookies are marked Secure (<c>Ui:SecureCookies</c>), for the cookies it writes itself.</summary>
+internal sealed record UiCookies(CookieSecurePolicy Secure);
