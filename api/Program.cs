@@ -6,6 +6,8 @@ using DnsSync.Api.Health;
 using DnsSync.Api.Infrastructure;
 using DnsSync.Api.Providers;
 using DnsSync.Api.Records;
+using DnsSync.Api.Ui;
+using DnsSync.Api.Ui.Session;
 using DnsSync.Shared.Data;
 using Serilog;
 
@@ -18,6 +20,8 @@ try
         return TokenCommand.Run(tokenArgs, builder.Configuration, Console.Out, Console.Error);
     if (args is ["reencrypt-tokens"])
         return await ReencryptTokensCommand.RunAsync(builder.Configuration, Console.Out, Console.Error);
+    if (args is ["signin-link", .. var linkArgs])
+        return await SignInLinkCommand.RunAsync(linkArgs, builder.Configuration, Console.Out, Console.Error);
 
     // Settings are checked here, before anything listens: a wrong one stops the process with its name.
     var jwt = JwtSettings.FromConfiguration(builder.Configuration);
@@ -42,6 +46,7 @@ try
     builder.Services.AddSingleton<AuditQueries>();
     builder.Services.AddSingleton<PlanQueries>();
     builder.Services.AddSingleton<ImportQueries>();
+    builder.Services.AddUi(builder.Configuration);
 
     var app = builder.Build();
     if (jwt.IsShort)
@@ -49,11 +54,13 @@ try
             JwtSettings.MinSecretBytes);
     app.UseApiRequestLogging();
     app.UseEnvelopeErrors();
+    app.UseUiAssets();
     app.UseRouting();
     app.UseRequestBodyLimits();
     app.UseAuthentication();
     app.UseRateLimiter();
     app.UseAuthorization();
+    app.UseAntiforgery();
 
     app.MapHealthEndpoints();
     app.MapApiDocumentation();
@@ -63,6 +70,7 @@ try
     v1.MapApiKeyEndpoints();
     v1.MapProviderEndpoints();
     v1.MapAuditEndpoints();
+    app.MapUi();
 
     await app.RunAsync();
     return 0;

@@ -69,21 +69,23 @@ internal static class AuthSetup
     {
         context.HandleResponse();
         context.Response.Headers.WWWAuthenticate = "Bearer";
-        var message = context.AuthenticateFailure switch
-        {
-            null => "authentication required: send Authorization: Bearer <JWT>",
-            TokenLifetimeTooLongException tooLong => tooLong.Message,
-            SecurityTokenExpiredException => "token expired: mint a new one",
-            SecurityTokenNotYetValidException => "token is not valid yet (nbf)",
-            SecurityTokenInvalidIssuerException => "token issuer is not accepted",
-            SecurityTokenInvalidAudienceException => "token audience is not accepted",
-            SecurityTokenNoExpirationException => "token has no expiry (exp)",
-            SecurityTokenInvalidAlgorithmException or SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException
-                => "token signature is invalid (HS256 with the configured secret is required)",
-            _ => "token is invalid",
-        };
-        return ErrorHandling.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, message);
+        return ErrorHandling.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, DescribeFailure(context.AuthenticateFailure));
     }
+
+    /// <summary>What was wrong with a token, in words a person can act on, without echoing it (401s and the status page's sign-in).</summary>
+    public static string DescribeFailure(Exception? failure) => failure switch
+    {
+        null => "authentication required: send Authorization: Bearer <JWT>",
+        TokenLifetimeTooLongException tooLong => tooLong.Message,
+        SecurityTokenExpiredException => "token expired: mint a new one",
+        SecurityTokenNotYetValidException => "token is not valid yet (nbf)",
+        SecurityTokenInvalidIssuerException => "token issuer is not accepted",
+        SecurityTokenInvalidAudienceException => "token audience is not accepted",
+        SecurityTokenNoExpirationException => "token has no expiry (exp)",
+        SecurityTokenInvalidAlgorithmException or SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException
+            => "token signature is invalid (HS256 with the configured secret is required)",
+        _ => "token is invalid",
+    };
 }
 
 internal sealed class TokenLifetimeTooLongException(TimeSpan max) : SecurityTokenValidationException(
@@ -108,7 +110,8 @@ internal sealed class ForbiddenEnvelopeHandler(JwtSettings settings) : IAuthoriz
 
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (!authorizeResult.Forbidden) return _default.HandleAsync(next, context, policy, authorizeResult);
+        // The status page's refusals redirect to its own pages (its cookie scheme decides).
+        if (!authorizeResult.Forbidden || Ui.Session.UiAuth.IsUiPolicy(policy)) return _default.HandleAsync(next, context, policy, authorizeResult);
         var needed = authorizeResult.AuthorizationFailure?.FailedRequirements.OfType<ScopeRequirement>().Max(r => r.Level) ?? AccessLevel.Admin;
         var has = Scopes.Of(context.User, settings.DefaultLevel);
         return ErrorHandling.WriteAsync(context, StatusCodes.Status403Forbidden,

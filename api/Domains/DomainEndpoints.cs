@@ -31,6 +31,12 @@ public sealed record DomainBindingDto(long Id, string Provider, string ProviderZ
 
 public sealed record DomainDto(long Id, string Domain, string Status, DomainBindingDto? Binding, DateTime CreatedAt, DateTime UpdatedAt);
 
+/// <summary>A domain's records by status, and since when its oldest pending record has waited (null when none waits).</summary>
+public sealed record DomainRecordCounts(long Pending, long Running, long Active, long Error, DateTime? OldestPendingSince)
+{
+    public static readonly DomainRecordCounts None = new(0, 0, 0, 0, null);
+}
+
 /// <summary>Zones records may be declared in. Reads need dns:read, creating one dns:admin.</summary>
 internal static class DomainEndpoints
 {

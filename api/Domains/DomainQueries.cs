@@ -62,6 +62,28 @@ internal sealed class DomainQueries(MySqlDataSource dataSource)
         };
     }
 
+    /// <summary>
+    /// Records per status of each domain, counted in the (domain_id, status) index alone; only pending rows are read
+    /// for their age. A domain without records is missing from the answer.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, DomainRecordCounts>> RecordCountsAsync(IReadOnlyCollection<long> domainIds, CancellationToken cancellationToken)
+    {
+        if (domainIds.Count == 0) return new Dictionary<long, DomainRecordCounts>();
+        const string sql = """
+            SELECT domain_id, status, COUNT(*) AS count FROM domain_dns_records WHERE domain_id IN @Ids GROUP BY domain_id, status;
+            SELECT domain_id, MIN(updated_at) AS since FROM domain_dns_records WHERE domain_id IN @Ids AND status = 'pending' GROUP BY domain_id;
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { Ids = domainIds }, cancellationToken: cancellationToken));
+        var counts = (await grid.ReadAsync<(long DomainId, string Status, long Count)>()).ToLookup(c => c.DomainId);
+        var oldest = (await grid.ReadAsync<(long DomainId, DateTime Since)>()).ToDictionary(p => p.DomainId, p => p.Since);
+        return counts.ToDictionary(g => g.Key, g =>
+        {
+            long Of(string status) => g.Where(c => c.Status == status).Sum(c => c.Count);
+            return new DomainRecordCounts(Of("pending"), Of("running"), Of("active"), Of("error"), oldest.TryGetValue(g.Key, out var since) ? since : null);
+        });
+    }
+
     private sealed class DomainRow
     {
         public long Id { get; init; }

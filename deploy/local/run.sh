@@ -156,9 +156,14 @@ say "api on 127.0.0.1:$API_PORT; domain $DEMO_ZONE is id $domain_id, bound to zo
 DnsWorker__MetricsPort=${DnsWorker__MetricsPort:-$METRICS_PORT} dotnet "$(bin worker dns-sync-worker.dll)" > "$STATE/logs/worker.log" 2>&1 &
 pids+=($!)
 
+# A one-time link into the status page: it carries a single-use code (15 minutes), never a token.
+SIGNIN_LINK=$(dotnet "$(bin api dns-sync-api.dll)" signin-link --sub make-run --scope dns:admin --url "http://127.0.0.1:$API_PORT")
+
 cat <<MSG
 
   dns-sync is running. Logs: .local/logs/   API reference: http://127.0.0.1:$API_PORT/scalar/v1
+  Status page: $SIGNIN_LINK
+               (signs one browser in once; later, open http://127.0.0.1:$API_PORT/ui and paste the token below)
   Metrics: http://127.0.0.1:${DnsWorker__MetricsPort:-$METRICS_PORT}/metrics   Emulator state: http://127.0.0.1:$EMULATOR_PORT/__emulator/zones/$zone_id/records
 
   export TOKEN=$TOKEN

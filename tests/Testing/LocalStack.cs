@@ -114,8 +114,8 @@ public sealed class LocalStack : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>A HS256 JWT for the api with the scope dns:admin, valid for <paramref name="lifetime"/> (negative = already expired).</summary>
-    public string MintToken(TimeSpan lifetime, string subject = "stack") => Jwt.Create(JwtSecret, subject, lifetime);
+    /// <summary>A HS256 JWT for the api with the scope dns:admin (or <paramref name="scope"/>), valid for <paramref name="lifetime"/> (negative = already expired).</summary>
+    public string MintToken(TimeSpan lifetime, string subject = "stack", string scope = "dns:admin") => Jwt.Create(JwtSecret, subject, lifetime, scope: scope);
 
     /// <summary>Every record the emulator holds in <paramref name="zone"/> (default: the main zone).</summary>
     public async Task<JsonArray> RemoteRecordsAsync(string? zone = null, CancellationToken cancellationToken = default)
@@ -209,11 +209,11 @@ public sealed class LocalStack : IAsyncDisposable
 /// <summary>Minimal HS256 JWTs for tests, written out by hand so tests do not depend on the api's own token code.</summary>
 public static class Jwt
 {
-    public static string Create(string secret, string subject, TimeSpan lifetime, string? issuer = null)
+    /// <param name="scope">dns:admin by default: the stack registers domains, keys and bindings, and drives records.</param>
+    public static string Create(string secret, string subject, TimeSpan lifetime, string? issuer = null, string scope = "dns:admin")
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        // dns:admin: the stack registers domains, keys and bindings, and drives records.
-        var payload = new Dictionary<string, object> { ["sub"] = subject, ["iat"] = now, ["exp"] = now + (long)lifetime.TotalSeconds, ["scope"] = "dns:admin" };
+        var payload = new Dictionary<string, object> { ["sub"] = subject, ["iat"] = now, ["exp"] = now + (long)lifetime.TotalSeconds, ["scope"] = scope };
         if (issuer is not null) payload["iss"] = issuer;
         return Sign(secret, new { alg = "HS256", typ = "JWT" }, payload);
     }
