@@ -5,6 +5,7 @@ using DnsSync.Api.Health;
 using DnsSync.Api.Infrastructure;
 using DnsSync.Api.Providers;
 using DnsSync.Api.Records;
+using DnsSync.Api.ZoneImports;
 using DnsSync.Shared.Data;
 using Serilog;
 
@@ -38,6 +39,8 @@ try
     builder.Services.AddSingleton<DomainQueries>();
     builder.Services.AddSingleton<ApiKeyQueries>();
     builder.Services.AddSingleton<ProviderQueries>();
+    builder.Services.AddSingleton<StrandedRecordQueries>();
+    builder.Services.AddSingleton<ZoneImportQueries>();
 
     var app = builder.Build();
     if (jwt.IsShort)
@@ -58,6 +61,8 @@ try
     v1.MapDomainEndpoints();
     v1.MapApiKeyEndpoints();
     v1.MapProviderEndpoints();
+    v1.MapStrandedRecordEndpoints();
+    v1.MapZoneImportEndpoints();
 
     await app.RunAsync();
     return 0;

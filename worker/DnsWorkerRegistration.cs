@@ -3,6 +3,8 @@ using DnsSync.Worker.Claiming;
 using DnsSync.Worker.Cloudflare;
 using DnsSync.Worker.Metrics;
 using DnsSync.Worker.Reconciling;
+using DnsSync.Worker.Rebinding;
+using DnsSync.Worker.ZoneImports;
 using Microsoft.Extensions.Options;
 using Refit;
 
@@ -55,6 +57,10 @@ internal static class DnsWorkerRegistration
         services.AddSingleton<SyncPass>();
         services.AddHostedService<MetricsServerService>();
         services.AddHostedService<DnsWorkerService>();
+        services.AddSingleton<ZoneImporter>();
+        services.AddSingleton<StrandedRecordStore>();
+        services.AddSingleton<StrandedRecordMover>();
+        services.AddHostedService<JobsService>();
         return services;
     }
 

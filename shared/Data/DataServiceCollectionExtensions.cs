@@ -54,5 +54,5 @@ public static class DataServiceCollectionExtensions
 public static class SchemaVersion
 {
     /// <summary>Kept equal to the newest migration by a test in tests/Migrations.Tests.</summary>
-    public const long Latest = 202612010011;
+    public const long Latest = 202612010201;
 }

@@ -6,7 +6,7 @@ namespace DnsSync.Migrations.Tests;
 
 public sealed class SchemaTests
 {
-    private static readonly string[] Tables = ["domains", "api_keys", "domain_dns_providers", "domain_dns_records", "installation", "provider_budget", "provider_budget_usage"];
+    private static readonly string[] Tables = ["domains", "api_keys", "domain_dns_providers", "domain_dns_records", "installation", "provider_budget", "provider_budget_usage", "stranded_records", "zone_imports"];
     private string _connectionString = "";
 
     [SetUp]
