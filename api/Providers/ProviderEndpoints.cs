@@ -69,7 +69,7 @@ internal static class ProviderEndpoints
             if (!keyExists) errors.Add(new FieldError("apiKeyId", $"API key {request.ApiKeyId} does not exist"));
         }
         if (errors.Count > 0) return ApiResults.Invalid(errors);
-        return ApiResults.Ok(await queries.BindAsync(request.DomainId!.Value, Cloudflare, zoneId, request.ApiKeyId!.Value,
+        return ApiResults.Ok(await queries.SetBindingAsync(request.DomainId!.Value, Cloudflare, zoneId, request.ApiKeyId!.Value,
             request.MoveRecords ?? false, cancellationToken));
     }
 

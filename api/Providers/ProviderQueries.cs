@@ -18,12 +18,13 @@ internal sealed class ProviderQueries(MySqlDataSource dataSource)
         return (row.DomainExists == 1, row.KeyExists == 1);
     }
 
+    // Not named BindAsync: minimal APIs would take a method of that name for a parameter binder of this service.
     /// <summary>
     /// Creates the domain's binding or replaces it (unique domain_id); either way it ends active. Replacing it with
     /// another zone or API key re-queues the domain's rows for the new target in the same transaction
     /// (<see cref="Rebinding"/>), so no row is created, changed or written back under the old one meanwhile.
     /// </summary>
-    public async Task<ProviderBindingDto> BindAsync(
+    public async Task<ProviderBindingDto> SetBindingAsync(
         long domainId, string provider, string zoneId, long apiKeyId, bool moveRecords, CancellationToken cancellationToken)
     {
         const string current = """

@@ -252,7 +252,7 @@ internal sealed class WorkerHarness : IAsyncDisposable
     /// <summary>POST /dns/providers/bind of the harness's domain: the api's own transaction.</summary>
     public Task<DnsSync.Api.Providers.ProviderBindingDto> BindAsync(string zoneId, long apiKeyId, bool moveRecords = false) =>
         new DnsSync.Api.Providers.ProviderQueries(dataSource ??= new MySqlDataSource(ConnectionString))
-            .BindAsync(DomainId, "cloudflare", zoneId, apiKeyId, moveRecords, CancellationToken.None);
+            .SetBindingAsync(DomainId, "cloudflare", zoneId, apiKeyId, moveRecords, CancellationToken.None);
 
     /// <summary>GET /domains/{id}/stranded: the api's own query.</summary>
     public async Task<IReadOnlyList<DnsSync.Api.Providers.StrandedRecordDto>> StrandedAsync() =>
