@@ -133,4 +133,24 @@ public sealed class ZoneImportTests : HarnessTest
         Assert.That(await importer.RunOnceAsync(CancellationToken.None), Is.False, "an import in error is not retried");
         Assert.That(await DomainCountAsync(), Is.EqualTo(1));
     }
+
+    [Test]
+    public async Task The_worker_host_performs_a_requested_import_and_moves_stranded_records_by_itself()
+    {
+        var request = await Api.RequestAsync(1, dryRun: false, "tester", CancellationToken.None);
+        var row = await h.InsertAsync("A", "www", "192.0.2.10");
+        using var host = h.Host();
+        await host.StartAsync();
+        await WorkerHarness.EventuallyAsync(async () => (await Api.GetAsync(request.Id, CancellationToken.None))!.Status == "done", "import done");
+        await WorkerHarness.EventuallyAsync(async () => (await h.ExistingRowAsync(row)).Status == "active", "record active");
+
+        var otherZone = h.Emulator.AddZone(WorkerHarness.Zone, "moved-token-0000", account: "moved");
+        await h.BindAsync(otherZone, await h.AddApiKeyAsync("moved-token-0000"), moveRecords: true);
+
+        await WorkerHarness.EventuallyAsync(async () => h.Remote().Count == 0 && (await h.ExistingRowAsync(row)).Status == "active",
+            "the record moved to the new zone and the old one deleted");
+        await host.StopAsync();
+        Assert.That(h.Remote(otherZone), Has.Count.EqualTo(1));
+        Assert.That(await DomainCountAsync(), Is.EqualTo(54));
+    }
 }
