@@ -244,4 +244,31 @@ public sealed class RebindTests : HarnessTest
             Assert.That((await h.ExistingRowAsync(txt)).Status, Is.EqualTo(RecordStatus.Active));
         });
     }
+
+    [Test]
+    public async Task Record_updates_racing_a_rebind_are_all_kept_and_reach_the_new_zone()
+    {
+        var ids = new List<long>();
+        for (var i = 0; i < 10; i++) ids.Add(await h.InsertAsync("A", $"r{i}", "192.0.2.1"));
+        await h.RunUntilIdleAsync();
+        var versions = new Dictionary<long, long>();
+        foreach (var id in ids) versions[id] = (await h.ExistingRowAsync(id)).Version;
+
+        var updates = ids.Select(async id =>
+        {
+            for (var n = 2; n <= 6; n++) await h.UpdateIntentAsync(id, $"192.0.2.{n}");
+        });
+        await Task.WhenAll(updates.Append(h.BindAsync(newZoneId, newKeyId)));
+
+        foreach (var id in ids)
+        {
+            var row = await h.ExistingRowAsync(id);
+            Assert.That((row.Value, row.Version, row.ProviderRecordId), Is.EqualTo(("192.0.2.6", versions[id] + 6, (string?)null)),
+                $"row {id}: five updates and the rebind, none lost");
+        }
+        await h.RunUntilIdleAsync();
+        Assert.That(h.Remote(newZoneId).Select(r => r.Content).Distinct(), Is.EqualTo(new[] { "192.0.2.6" }));
+        Assert.That(h.Remote(newZoneId), Has.Count.EqualTo(10));
+        Assert.That(await h.StrandedAsync(), Has.Count.EqualTo(10));
+    }
 }
