@@ -8,6 +8,7 @@ using DnsSync.Api.Providers;
 using DnsSync.Api.Records;
 using DnsSync.Api.Ui;
 using DnsSync.Api.Ui.Session;
+using DnsSync.Api.ZoneImports;
 using DnsSync.Shared.Data;
 using Serilog;
 
@@ -47,6 +48,8 @@ try
     builder.Services.AddSingleton<PlanQueries>();
     builder.Services.AddSingleton<ImportQueries>();
     builder.Services.AddUi(builder.Configuration);
+    builder.Services.AddSingleton<StrandedRecordQueries>();
+    builder.Services.AddSingleton<ZoneImportQueries>();
 
     var app = builder.Build();
     if (jwt.IsShort)
@@ -71,6 +74,8 @@ try
     v1.MapProviderEndpoints();
     v1.MapAuditEndpoints();
     app.MapUi();
+    v1.MapStrandedRecordEndpoints();
+    v1.MapZoneImportEndpoints();
 
     await app.RunAsync();
     return 0;

@@ -4,6 +4,8 @@ using DnsSync.Worker.Claiming;
 using DnsSync.Worker.Cloudflare;
 using DnsSync.Worker.Metrics;
 using DnsSync.Worker.Reconciling;
+using DnsSync.Worker.Rebinding;
+using DnsSync.Worker.ZoneImports;
 using Microsoft.Extensions.Options;
 using Refit;
 
@@ -59,6 +61,10 @@ internal static class DnsWorkerRegistration
         services.AddHostedService<MetricsServerService>();
         services.AddHostedService<DnsWorkerService>();
         services.AddHostedService<ZoneAuditService>();
+        services.AddSingleton<ZoneImporter>();
+        services.AddSingleton<StrandedRecordStore>();
+        services.AddSingleton<StrandedRecordMover>();
+        services.AddHostedService<JobsService>();
         return services;
     }
 

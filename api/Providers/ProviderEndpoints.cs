@@ -3,9 +3,13 @@ using DnsSync.Api.Auth;
 
 namespace DnsSync.Api.Providers;
 
+/// <param name="MoveRecords">
+/// On a change of zone: delete the records left at the old zone once each row is active at the new one (only records
+/// this installation marked as its own). Without it they are kept there and listed (GET /domains/{id}/stranded).
+/// </param>
 public sealed record BindProviderRequest(
     [property: Required] long? DomainId, [property: Required] string? Provider, [property: Required] string? ProviderZoneId,
-    [property: Required] long? ApiKeyId)
+    [property: Required] long? ApiKeyId, bool? MoveRecords = null)
 {
     /// <summary>The checks that need no database: the references' existence is checked by the handler.</summary>
     internal IReadOnlyList<FieldError> Validate(out string zoneId)
@@ -34,7 +38,12 @@ public sealed record ProviderListQuery(string? DomainId, string? Page, string? P
 
 public sealed record ProviderBindingDto(
     long Id, long DomainId, string Domain, string Provider, string ProviderZoneId, long ApiKeyId, string Status,
-    DateTime CreatedAt, DateTime UpdatedAt);
+    DateTime CreatedAt, DateTime UpdatedAt)
+{
+    /// <summary>In a bind's answer, when it changed the zone or the API key: what happened to the domain's records.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RebindDto? Rebind { get; init; }
+}
 
 /// <summary>Which provider zone and API key serve a domain: one binding per domain. Reads need dns:read, binding dns:admin.</summary>
 internal static class ProviderEndpoints
@@ -60,7 +69,8 @@ internal static class ProviderEndpoints
             if (!keyExists) errors.Add(new FieldError("apiKeyId", $"API key {request.ApiKeyId} does not exist"));
         }
         if (errors.Count > 0) return ApiResults.Invalid(errors);
-        return ApiResults.Ok(await queries.UpsertAsync(request.DomainId!.Value, Cloudflare, zoneId, request.ApiKeyId!.Value, cancellationToken));
+        return ApiResults.Ok(await queries.SetBindingAsync(request.DomainId!.Value, Cloudflare, zoneId, request.ApiKeyId!.Value,
+            request.MoveRecords ?? false, cancellationToken));
     }
 
     public static async Task<Results<Ok<Envelope<PagedList<ProviderBindingDto>>>, Invalid>> ListAsync(

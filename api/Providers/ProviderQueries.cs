@@ -18,10 +18,20 @@ internal sealed class ProviderQueries(MySqlDataSource dataSource)
         return (row.DomainExists == 1, row.KeyExists == 1);
     }
 
-    /// <summary>Creates the domain's binding or replaces it (unique domain_id); either way it ends active.</summary>
-    public async Task<ProviderBindingDto> UpsertAsync(long domainId, string provider, string zoneId, long apiKeyId, CancellationToken cancellationToken)
+    // Not named BindAsync: minimal APIs would take a method of that name for a parameter binder of this service.
+    /// <summary>
+    /// Creates the domain's binding or replaces it (unique domain_id); either way it ends active. Replacing it with
+    /// another zone or API key re-queues the domain's rows for the new target in the same transaction
+    /// (<see cref="Rebinding"/>), so no row is created, changed or written back under the old one meanwhile.
+    /// </summary>
+    public async Task<ProviderBindingDto> SetBindingAsync(
+        long domainId, string provider, string zoneId, long apiKeyId, bool moveRecords, CancellationToken cancellationToken)
     {
-        const string sql = $"""
+        const string current = """
+            SELECT provider_zone_id AS ZoneId, api_key_id AS ApiKeyId
+            FROM domain_dns_providers WHERE domain_id = @DomainId FOR UPDATE
+            """;
+        const string upsert = $"""
             INSERT INTO domain_dns_providers (domain_id, provider, provider_zone_id, api_key_id, status, created_at, updated_at)
             VALUES (@DomainId, @Provider, @ZoneId, @ApiKeyId, 'active', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
             ON DUPLICATE KEY UPDATE
@@ -32,9 +42,19 @@ internal sealed class ProviderQueries(MySqlDataSource dataSource)
             WHERE p.domain_id = @DomainId;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<ProviderBindingRow>(new CommandDefinition(sql,
-            new { DomainId = domainId, Provider = provider, ZoneId = zoneId, ApiKeyId = apiKeyId }, cancellationToken: cancellationToken)))
+        // REPEATABLE READ: the rebind's locking read of the domain's rows also locks the gap after them, so no row is
+        // created for the domain until the new binding is committed.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        var previous = await connection.QuerySingleOrDefaultAsync<Rebinding.Target>(
+            new CommandDefinition(current, new { DomainId = domainId }, transaction, cancellationToken: cancellationToken));
+        var target = new Rebinding.Target { ZoneId = zoneId, ApiKeyId = apiKeyId };
+        var rebind = previous is null ? null : await Rebinding.RequeueAsync(connection, transaction, domainId, previous, target, moveRecords, cancellationToken);
+        var binding = (await connection.QueryAsync<ProviderBindingRow>(new CommandDefinition(upsert,
+            new { DomainId = domainId, Provider = provider, ZoneId = zoneId, ApiKeyId = apiKeyId }, transaction, cancellationToken: cancellationToken)))
             .Single().ToDto();
+        // Past this point the answer is decided: commit even if the client has gone.
+        await transaction.CommitAsync(CancellationToken.None);
+        return binding with { Rebind = rebind };
     }
 
     public async Task<PagedList<ProviderBindingDto>> ListAsync(long? domainId, Paging paging, CancellationToken cancellationToken)

@@ -98,7 +98,8 @@ public abstract class ApiTestBase
             SELECT CONCAT_WS(',', (SELECT COUNT(*) FROM domains), (SELECT COUNT(*) FROM api_keys),
                                   (SELECT COUNT(*) FROM domain_dns_providers), (SELECT COUNT(*) FROM domain_dns_records),
                                   (SELECT COALESCE(SUM(version), 0) FROM domain_dns_records),
-                                  (SELECT COALESCE(MAX(updated_at), '') FROM domain_dns_records))
+                                  (SELECT COALESCE(MAX(updated_at), '') FROM domain_dns_records),
+                                  (SELECT COUNT(*) FROM stranded_records), (SELECT COUNT(*) FROM zone_imports))
             """);
     }
 

@@ -39,6 +39,10 @@ public sealed class AuthorizationTests : ApiTestBase
         ("POST", "/api/v1/domains/{id:long}/audit", AccessLevel.Admin),
         ("GET", "/api/v1/domains/{id:long}/plan", AccessLevel.Admin),
         ("POST", "/api/v1/domains/{id:long}/import", AccessLevel.Admin),
+        ("GET", "/api/v1/domains/{id:long}/stranded/", AccessLevel.Read),
+        ("POST", "/api/v1/domains/{id:long}/stranded/delete", AccessLevel.Admin),
+        ("POST", "/api/v1/domains/import-zones", AccessLevel.Admin),
+        ("GET", "/api/v1/domains/import-zones/{id:long}", AccessLevel.Admin),
     ];
 
     /// <summary>How a token states its level: each scope, the CMDB's role claim, and no claim at all (Auth:DefaultScope, dns:read).</summary>
@@ -147,6 +151,8 @@ public sealed class AuthorizationTests : ApiTestBase
             "/api/v1/dns/providers/bind" => new { domainId = _domainId, provider = "cloudflare", providerZoneId = "zone-" + _domainId, apiKeyId = _keyId },
             "/api/v1/domains/{id:long}/audit" => new { },
             "/api/v1/domains/{id:long}/import" => new { dryRun = true },
+            "/api/v1/domains/{id:long}/stranded/delete" => new { ids = new[] { 987_654L } },
+            "/api/v1/domains/import-zones" => new { apiKeyId = _keyId, dryRun = true },
             _ => throw new ArgumentException(route),
         };
         return await Reply.ReadAsync(await client.PostAsJsonAsync(path, body));

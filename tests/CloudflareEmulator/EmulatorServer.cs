@@ -46,8 +46,11 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>The non-secret identity under which requests made with <paramref name="token"/> are logged.</summary>
     public static string TokenIdentity(string token) => Credential.TokenIdentity(token);
 
-    /// <summary>Creates the zone (or finds it) and grants the bearer token access; returns the 32-hex zone id.</summary>
-    public string AddZone(string name, string token) => state.AddZone(name, token).Id;
+    /// <summary>
+    /// Creates the zone (or finds it) and grants the bearer token access; returns the 32-hex zone id. With
+    /// <paramref name="account"/>, the zone of that name in another account: another id, other records.
+    /// </summary>
+    public string AddZone(string name, string token, string? account = null) => state.AddZone(name, token, account).Id;
 
     /// <summary>Grants a Global API Key credential (<c>X-Auth-Email</c> + <c>X-Auth-Key</c>) access to a zone.</summary>
     public void AddGlobalKey(string email, string key, string zoneId) => state.AddGlobalKey(email, key, zoneId);

@@ -6,7 +6,7 @@ namespace DnsSync.Migrations.Tests;
 
 public sealed class SchemaTests
 {
-    private static readonly string[] Tables = ["domains", "api_keys", "domain_dns_providers", "domain_dns_records", "installation", "provider_budget", "provider_budget_usage", "zone_audits", "zone_audit_differences", "ui_signin_codes", "ui_data_protection_keys"];
+    private static readonly string[] Tables = ["domains", "api_keys", "domain_dns_providers", "domain_dns_records", "installation", "provider_budget", "provider_budget_usage", "zone_audits", "zone_audit_differences", "ui_signin_codes", "ui_data_protection_keys", "stranded_records", "zone_imports"];
     private string _connectionString = "";
 
     [SetUp]

@@ -281,6 +281,30 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public IReadOnlyList<CloudflareRecord> Remote() => Emulator.Records(ZoneId);
 
+    public IReadOnlyList<CloudflareRecord> Remote(string zoneId) => Emulator.Records(zoneId);
+
+    /// <summary>Another api_keys row holding <paramref name="token"/>, encrypted as the api stores it.</summary>
+    public async Task<long> AddApiKeyAsync(string token)
+    {
+        var id = await ScalarAsync<long>("""
+            INSERT INTO api_keys (name, api_token, provider, status) VALUES ('Cloudflare API', '', 'cloudflare', 'active');
+            SELECT LAST_INSERT_ID();
+            """);
+        var stored = new SecretProtector(Convert.FromBase64String(SecretsKey)).Protect(token, id);
+        await ExecuteAsync("UPDATE api_keys SET api_token = @Stored WHERE id = @Id", new { Stored = stored, Id = id });
+        return id;
+    }
+
+    /// <summary>POST /dns/providers/bind of the harness's domain: the api's own transaction.</summary>
+    public Task<DnsSync.Api.Providers.ProviderBindingDto> BindAsync(string zoneId, long apiKeyId, bool moveRecords = false) =>
+        new DnsSync.Api.Providers.ProviderQueries(dataSource ??= new MySqlDataSource(ConnectionString))
+            .SetBindingAsync(DomainId, "cloudflare", zoneId, apiKeyId, moveRecords, CancellationToken.None);
+
+    /// <summary>GET /domains/{id}/stranded: the api's own query.</summary>
+    public async Task<IReadOnlyList<DnsSync.Api.Providers.StrandedRecordDto>> StrandedAsync() =>
+        (await new DnsSync.Api.Providers.StrandedRecordQueries(dataSource ??= new MySqlDataSource(ConnectionString))
+            .ListAsync(DomainId, new DnsSync.Api.Infrastructure.Paging(1, 100, null), CancellationToken.None))!.List;
+
     public IReadOnlyList<RequestLogEntry> Requests(string? method = null) =>
         Emulator.Requests.Where(r => method is null || r.Method == method).ToList();
 

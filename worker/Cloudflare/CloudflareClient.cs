@@ -15,6 +15,25 @@ internal sealed class CloudflareClient(ICloudflareApi api, IOptions<CloudflareOp
     private const int MaxPages = 10_000;
     private const int ZonePageSize = 5000;
 
+    /// <summary>Cloudflare's largest per_page for the zone list.</summary>
+    private const int ZoneListPageSize = 50;
+
+    /// <summary>Every zone the credential can see: ⌈zones / 50⌉ requests.</summary>
+    public async Task<List<CloudflareZone>> ListZonesAsync(CloudflareCredential credential, CancellationToken cancellationToken)
+    {
+        var all = new List<CloudflareZone>();
+        for (var page = 1; page <= MaxPages; page++)
+        {
+            var query = new ZoneListQuery { Page = page, PerPage = ZoneListPageSize };
+            var envelope = await SendAsync(() => api.ListZonesAsync(query, credential, cancellationToken), cancellationToken);
+            var result = envelope.Result ?? [];
+            all.AddRange(result);
+            var morePages = envelope.ResultInfo?.TotalPages is { } totalPages ? page < totalPages : result.Count >= ZoneListPageSize;
+            if (result.Count == 0 || !morePages) break;
+        }
+        return all;
+    }
+
     /// <summary>Every record of <paramref name="type"/> (any type when null) named exactly <paramref name="fqdn"/>, all pages.</summary>
     public async Task<List<CloudflareDnsRecord>> ListAsync(
         CloudflareCredential credential, string zoneId, string? type, string fqdn, CancellationToken cancellationToken)

@@ -11,6 +11,12 @@ namespace DnsSync.Worker.Cloudflare;
 /// </summary>
 internal interface ICloudflareApi
 {
+    /// <summary>The zones the credential can see (per_page 5–50).</summary>
+    [Get("/zones")]
+    Task<IApiResponse<CloudflareEnvelope<List<CloudflareZone>>>> ListZonesAsync(
+        [Query] ZoneListQuery query,
+        [Property(CloudflareCredential.RequestProperty)] CloudflareCredential credential, CancellationToken cancellationToken);
+
     [Get("/zones/{zoneId}/dns_records")]
     Task<IApiResponse<CloudflareEnvelope<List<CloudflareDnsRecord>>>> ListRecordsAsync(
         string zoneId, [Query] RecordListQuery query,
@@ -58,6 +64,19 @@ internal sealed class RecordListQuery
 
     [AliasAs("page")] public int Page { get; init; } = 1;
     [AliasAs("per_page")] public int PerPage { get; init; } = 100;
+}
+
+internal sealed class ZoneListQuery
+{
+    [AliasAs("page")] public int Page { get; init; } = 1;
+    [AliasAs("per_page")] public int PerPage { get; init; } = 50;
+}
+
+internal sealed class CloudflareZone
+{
+    [JsonPropertyName("id")] public string Id { get; init; } = "";
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    [JsonPropertyName("status")] public string? Status { get; init; }
 }
 
 /// <summary>Cloudflare's response envelope.</summary>

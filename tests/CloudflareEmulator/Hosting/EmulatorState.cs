@@ -25,20 +25,24 @@ internal sealed class EmulatorState
         Seed();
     }
 
-    /// <summary>Zone ids are derived from the name, so a restarted emulator hands out the same ids.</summary>
-    public static string ZoneIdFor(string name) =>
-        Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(name)));
+    /// <summary>
+    /// Zone ids are derived from the name (and the account, when not the default one), so a restarted emulator hands
+    /// out the same ids. Cloudflare lets one name exist as a zone in several accounts (a domain moving between
+    /// accounts), each with its own id and records.
+    /// </summary>
+    public static string ZoneIdFor(string name, string? account = null) =>
+        Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(account is null ? name : $"{account}/{name}")));
 
     public static string NormaliseZoneName(string name) => name.Trim().TrimEnd('.').ToLowerInvariant();
 
-    public ZoneInfo AddZone(string name, string token)
+    public ZoneInfo AddZone(string name, string token, string? account = null)
     {
         var zoneName = NormaliseZoneName(name);
         if (zoneName.Length == 0) throw new ArgumentException("Zone name is required.", nameof(name));
         ArgumentException.ThrowIfNullOrWhiteSpace(token);
         lock (gate)
         {
-            var id = ZoneIdFor(zoneName);
+            var id = ZoneIdFor(zoneName, account);
             if (!zones.TryGetValue(id, out var zone))
             {
                 zone = new Zone(id, zoneName, options.TimeProvider.GetUtcNow());
