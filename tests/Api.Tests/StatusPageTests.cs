@@ -142,6 +142,15 @@ public sealed partial class StatusPageTests : ApiTestBase
     }
 
     [Test]
+    public async Task The_pages_are_not_part_of_the_api_document()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(await Browser().GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(paths, Has.Some.StartsWith("/api/v1/"));
+        Assert.That(paths, Has.None.StartsWith("/ui"));
+    }
+
+    [Test]
     public async Task A_sign_in_code_works_once_and_never_after_it_expires_and_is_stored_only_as_a_hash()
     {
         var codes = Factory.Services.GetRequiredService<SignInCodes>();
