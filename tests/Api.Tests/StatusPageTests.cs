@@ -67,8 +67,10 @@ public sealed partial class StatusPageTests : ApiTestBase
     [Test]
     public async Task The_session_cookie_is_http_only_same_site_strict_and_never_authorises_an_api_call()
     {
-        using var client = await SignInAsync(Token(scope: Scopes.Write));
+        var token = Token(scope: Scopes.Write);
+        using var client = await SignInAsync(token);
         var (cookie, attributes) = SessionCookie;
+        Assert.That(Factory.Logs.AllText(), Does.Not.Contain(token.Split('.')[2]), "the pasted token reaches no log line (Debug included)");
         Assert.That(attributes, Does.Contain("httponly").And.Contain("samesite=strict").And.Contain("path=/ui"));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/domains");
@@ -139,6 +141,15 @@ public sealed partial class StatusPageTests : ApiTestBase
         using var script = await client.GetAsync("/ui/assets/live.js");
         Assert.That(script.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(script.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/javascript"));
+    }
+
+    [Test]
+    public async Task The_pages_are_not_part_of_the_api_document()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(await Browser().GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(paths, Has.Some.StartsWith("/api/v1/"));
+        Assert.That(paths, Has.None.StartsWith("/ui"));
     }
 
     [Test]

@@ -19,6 +19,7 @@ public sealed partial class StatusPageTests
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var journal = new Journal();
         context.Request += (_, request) => journal.Urls.Add(request.Url);
+        context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         page.Load += (_, loaded) => journal.Pending.Add(loaded.ContentAsync());
         return (page, journal);

@@ -31,6 +31,8 @@ public sealed partial class StatusPageTests
     {
         // The browser first: without one there is nothing to test, and under CI that fails the run.
         (_playwright, _browser) = await Chromium.LaunchAsync();
+        // make test runs the other test projects beside this one: give a loaded machine time, not sleeps.
+        SetDefaultExpectTimeout(15_000);
         _stack = await LocalStack.StartAsync(new LocalStackOptions
         {
             LogDirectory = Path.Combine(TestContext.CurrentContext.WorkDirectory, "logs", nameof(StatusPageTests)),
@@ -113,7 +115,7 @@ public sealed partial class StatusPageTests
         await page.GetByLabel("Status", new() { Exact = true }).SelectOptionAsync("error");
         await page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("status=error"));
-        await page.WaitForResponseAsync(r => r.Url.Contains("/rows?status=error", StringComparison.Ordinal), new() { Timeout = 5000 });
+        await page.WaitForResponseAsync(r => r.Url.Contains("/rows?status=error", StringComparison.Ordinal), new() { Timeout = 15_000 });
         await Expect(page.Locator("#rows tr")).ToHaveCountAsync(1);
         await Expect(page.GetByLabel("Status", new() { Exact = true })).ToHaveValueAsync("error");
         await page.GotoAsync(Url($"/ui/domains/{DomainId(Zone)}"));
@@ -161,7 +163,7 @@ public sealed partial class StatusPageTests
         await Expect(reader.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("Delete|New record") })).ToHaveCountAsync(0);
         await Expect(reader.Locator("main form[method='post']")).ToHaveCountAsync(0);
         // After a live refresh too.
-        await reader.WaitForResponseAsync(r => r.Url.Contains("/rows", StringComparison.Ordinal), new() { Timeout = 5000 });
+        await reader.WaitForResponseAsync(r => r.Url.Contains("/rows", StringComparison.Ordinal), new() { Timeout = 15_000 });
         await Expect(reader.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("Retry") })).ToHaveCountAsync(0);
 
         await reader.GotoAsync(Url($"/ui/domains/{DomainId(OtherZone)}/records/new"));
@@ -201,7 +203,7 @@ public sealed partial class StatusPageTests
             await journal.CaptureAsync(page);
         }
         await page.GotoAsync(Url($"/ui/domains/{DomainId(Zone)}"));
-        await page.WaitForResponseAsync(r => r.Url.Contains("/rows", StringComparison.Ordinal), new() { Timeout = 5000 });
+        await page.WaitForResponseAsync(r => r.Url.Contains("/rows", StringComparison.Ordinal), new() { Timeout = 15_000 });
 
         var cookies = await page.Context.CookiesAsync();
         var session = cookies.Single(c => c.Name == "dns-sync-ui");
