@@ -31,10 +31,19 @@ public sealed record DomainBindingDto(long Id, string Provider, string ProviderZ
 
 public sealed record DomainDto(long Id, string Domain, string Status, DomainBindingDto? Binding, DateTime CreatedAt, DateTime UpdatedAt);
 
-/// <summary>A domain's records by status, and since when its oldest pending record has waited (null when none waits).</summary>
-public sealed record DomainRecordCounts(long Pending, long Running, long Active, long Error, DateTime? OldestPendingSince)
+/// <summary>
+/// A domain's records by status, since when its oldest pending record has waited (null when none waits), and its last
+/// finished drift audit (null before the first).
+/// </summary>
+public sealed record DomainRecordCounts(long Pending, long Running, long Active, long Error, DateTime? OldestPendingSince, DomainLastAudit? LastAudit = null)
 {
     public static readonly DomainRecordCounts None = new(0, 0, 0, 0, null);
+}
+
+/// <summary>The last finished audit of a domain's zone: when, its outcome (applied, halted, failed) and what it found.</summary>
+public sealed record DomainLastAudit(DateTime FinishedAt, string Outcome, int Drift, int Missing, int Orphans, int Blocking)
+{
+    public int Differences => Drift + Missing + Orphans + Blocking;
 }
 
 /// <summary>Zones records may be declared in. Reads need dns:read, creating one dns:admin.</summary>

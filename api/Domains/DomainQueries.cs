@@ -72,15 +72,20 @@ internal sealed class DomainQueries(MySqlDataSource dataSource)
         const string sql = """
             SELECT domain_id, status, COUNT(*) AS count FROM domain_dns_records WHERE domain_id IN @Ids GROUP BY domain_id, status;
             SELECT domain_id, MIN(updated_at) AS since FROM domain_dns_records WHERE domain_id IN @Ids AND status = 'pending' GROUP BY domain_id;
+            SELECT domain_id, finished_at, outcome, COALESCE(drift, 0), COALESCE(missing, 0), COALESCE(orphans, 0), COALESCE(blocking, 0)
+            FROM zone_audits WHERE domain_id IN @Ids AND finished_at IS NOT NULL AND outcome IS NOT NULL;
             """;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { Ids = domainIds }, cancellationToken: cancellationToken));
         var counts = (await grid.ReadAsync<(long DomainId, string Status, long Count)>()).ToLookup(c => c.DomainId);
         var oldest = (await grid.ReadAsync<(long DomainId, DateTime Since)>()).ToDictionary(p => p.DomainId, p => p.Since);
-        return counts.ToDictionary(g => g.Key, g =>
+        var audits = (await grid.ReadAsync<(long DomainId, DateTime FinishedAt, string Outcome, int Drift, int Missing, int Orphans, int Blocking)>())
+            .ToDictionary(a => a.DomainId, a => new DomainLastAudit(DateTime.SpecifyKind(a.FinishedAt, DateTimeKind.Utc), a.Outcome, a.Drift, a.Missing, a.Orphans, a.Blocking));
+        return counts.Select(g => g.Key).Union(audits.Keys).ToDictionary(id => id, id =>
         {
-            long Of(string status) => g.Where(c => c.Status == status).Sum(c => c.Count);
-            return new DomainRecordCounts(Of("pending"), Of("running"), Of("active"), Of("error"), oldest.TryGetValue(g.Key, out var since) ? since : null);
+            long Of(string status) => counts[id].Where(c => c.Status == status).Sum(c => c.Count);
+            return new DomainRecordCounts(Of("pending"), Of("running"), Of("active"), Of("error"),
+                oldest.TryGetValue(id, out var since) ? since : null, audits.GetValueOrDefault(id));
         });
     }
 

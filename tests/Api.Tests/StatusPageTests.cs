@@ -103,6 +103,30 @@ public sealed partial class StatusPageTests : ApiTestBase
     }
 
     [Test]
+    public async Task The_overview_shows_each_zones_last_audit_and_its_drift_or_says_it_was_not_audited()
+    {
+        var (audited, _) = await SeedZoneAsync();
+        var (never, _) = await SeedZoneAsync();
+        await ExecAsync("""
+            INSERT INTO zone_audits (domain_id, outcome, finished_at, drift, missing, orphans, blocking)
+            VALUES (@audited, 'halted', UTC_TIMESTAMP(6) - INTERVAL 3 MINUTE, 2, 1, 4, 0)
+            """, new { audited });
+        using var client = await SignInAsync(Token(scope: Scopes.Read));
+
+        var html = await client.GetStringAsync("/ui");
+        var row = Regex.Match(html, $"<tr id=\"domain-{audited}\">.*?</tr>", RegexOptions.Singleline).Value;
+        var other = Regex.Match(html, $"<tr id=\"domain-{never}\">.*?</tr>", RegexOptions.Singleline).Value;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(row, Does.Contain("3 min ago"), "how long ago the audit finished");
+            Assert.That(row, Does.Contain("halted"));
+            Assert.That(row, Does.Contain(">7<"), "2 changed by hand + 1 missing + 4 orphans");
+            Assert.That(other, Does.Contain("not audited"));
+        });
+    }
+
+    [Test]
     public async Task A_read_only_session_cannot_reach_or_post_a_change()
     {
         var (domainId, _) = await SeedZoneAsync();
