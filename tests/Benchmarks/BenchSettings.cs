@@ -21,6 +21,11 @@ internal sealed record BenchSettings
     // Issue 12: bulk create under the real limit (6), failover (7), faults (8).
     public int BulkRecords { get; init; }
     public int BulkWorkers { get; init; } = 3;
+    /// <summary>
+    /// Rounds of the bulk create (1 worker, then N workers, alternating). A run lasts ~6 s on 2 cores and varied by
+    /// ±30 % between identical runs, so the goals compare medians.
+    /// </summary>
+    public int BulkRounds { get; init; } = 1;
     public int FailoverRecords { get; init; }
     public int FaultRecords { get; init; }
     /// <summary>Rate of each injected fault kind among DNS records requests in scenario 8.</summary>
@@ -48,6 +53,7 @@ internal sealed record BenchSettings
         ClaimLargeRows = 1_000_000,
         ClaimIterations = 300,
         BulkRecords = 10_000,
+        BulkRounds = 3,
         FailoverRecords = 5_000,
         // 10,000 took 121 s here (retries after faults, at most 16 s apart) and would push `make bench` past 15 minutes.
         FaultRecords = 5_000,

@@ -104,25 +104,38 @@ internal static class Goals
 
     private static IEnumerable<GoalResult> BulkCreate(IReadOnlyList<WorkerRun> runs)
     {
-        if (runs.FirstOrDefault(b => b.Workers == 1) is not { } one) yield break;
+        var single = runs.Where(b => b.Workers == 1).ToList();
+        if (single.Count == 0) yield break;
+        var one = MedianRound(single);
         yield return new GoalResult($"bulk create: {one.Records:N0} records, {one.Zones} zones, 1 worker, start → all active", $"≤ {F(BulkMaxSeconds, 0)} s",
-            Seconds(one), one.Converged && one.WallSeconds <= BulkMaxSeconds) { ProviderLimit = Limit(one) };
-        yield return TooManyRequests("bulk create, 1 worker: responses 429", one);
-        yield return PerRecord("bulk create, 1 worker: provider requests per record", one);
-        if (runs.FirstOrDefault(b => b.Workers > 1) is not { } many) yield break;
+            Seconds(one) + Rounds(single), single.All(b => b.Converged && b.WallSeconds <= BulkMaxSeconds)) { ProviderLimit = Limit(one) };
+        yield return TooManyRequests("bulk create, 1 worker: responses 429", single);
+        yield return PerRecord("bulk create, 1 worker: provider requests per record", single.MaxBy(b => b.RequestsPerRecord)!);
+        var multiple = runs.Where(b => b.Workers > 1).ToList();
+        if (multiple.Count == 0) yield break;
+        var many = MedianRound(multiple);
         var ratio = Stats.Ratio(many.WallSeconds, one.WallSeconds);
         yield return new GoalResult($"bulk create, {many.Workers} workers: time vs 1 worker", $"≤ {F(MaxSlowdownWithMoreWorkers, 2)} (no slower)",
-            $"{F(ratio, 2)} ({Seconds(many)} vs {F(one.WallSeconds, 1)} s)", many.Converged && ratio <= MaxSlowdownWithMoreWorkers) { ProviderLimit = Limit(many) };
-        yield return TooManyRequests($"bulk create, {many.Workers} workers: responses 429", many);
+            $"{F(ratio, 2)} ({Seconds(many)} vs {F(one.WallSeconds, 1)} s{(single.Count > 1 ? ", medians" : "")})" + Rounds(multiple),
+            multiple.All(b => b.Converged) && ratio <= MaxSlowdownWithMoreWorkers) { ProviderLimit = Limit(many) };
+        yield return TooManyRequests($"bulk create, {many.Workers} workers: responses 429", multiple);
+        var busiest = multiple.MaxBy(b => b.MaxRequestsInWindow)!;
         yield return new GoalResult($"bulk create, {many.Workers} workers: most requests in any {F(many.LimitWindowSeconds, 0)} s (emulator log)",
-            $"≤ {CloudflareRequestsPerWindow:N0}", $"{many.MaxRequestsInWindow:N0}", many.MaxRequestsInWindow <= CloudflareRequestsPerWindow) { ProviderLimit = Limit(many) };
+            $"≤ {CloudflareRequestsPerWindow:N0}", $"{busiest.MaxRequestsInWindow:N0}", busiest.MaxRequestsInWindow <= CloudflareRequestsPerWindow) { ProviderLimit = Limit(many) };
     }
+
+    /// <summary>The round with the median wall time (the lower middle of an even count).</summary>
+    internal static WorkerRun MedianRound(IReadOnlyList<WorkerRun> rounds) => rounds.OrderBy(b => b.WallSeconds).ElementAt((rounds.Count - 1) / 2);
+
+    private static string Rounds(IReadOnlyList<WorkerRun> rounds) =>
+        rounds.Count > 1 ? $"; rounds {string.Join(" / ", rounds.Select(b => F(b.WallSeconds, 1)))} s" : "";
 
     /// <summary>Peak RSS of a worker that converged a bulk backlog on its own (scenario 2, and 6 with one worker).</summary>
     private static GoalResult? MemoryGoal(BenchResults r)
     {
         var measured = new List<(string Where, double MiB, string Limit)>();
-        if (r.BulkCreate.FirstOrDefault(b => b.Workers == 1 && !b.Diagnostic) is { } bulk && bulk.WorkerPeakRssMiB.Count == 1)
+        // The highest of the rounds: a peak goal holds only if every run kept to it.
+        if (r.BulkCreate.Where(b => b.Workers == 1 && !b.Diagnostic && b.WorkerPeakRssMiB.Count == 1).MaxBy(b => b.WorkerPeakRssMiB.Values.Single()) is { } bulk)
             measured.Add(($"bulk create, {bulk.Records:N0} records (6)", bulk.WorkerPeakRssMiB.Values.Single(), RealLimit));
         if (r.Convergence is { } c && r.Memory.PeakRssMiB.TryGetValue(ThroughputAndConvergence.WorkerRssKey, out var mib))
             measured.Add(($"convergence, {c.Records:N0} records (2)", mib, LiftedLimit));
@@ -134,8 +147,8 @@ internal static class Goals
         };
     }
 
-    private static GoalResult TooManyRequests(string goal, WorkerRun run) =>
-        new(goal, "0", $"{run.RateLimited}", run.RateLimited == 0) { ProviderLimit = Limit(run) };
+    private static GoalResult TooManyRequests(string goal, IReadOnlyList<WorkerRun> runs) =>
+        new(goal, "0", $"{runs.Sum(b => b.RateLimited)}", runs.All(b => b.RateLimited == 0)) { ProviderLimit = Limit(runs[0]) };
 
     private static GoalResult PerRecord(string goal, WorkerRun run) =>
         new(goal, $"≤ {F(MaxBatchedRequestsPerRecord, 2)}", $"{F(run.RequestsPerRecord, 3)} ({run.ProviderRequests:N0} requests)",

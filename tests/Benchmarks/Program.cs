@@ -36,6 +36,7 @@ try
         Command = Environment.GetEnvironmentVariable("BENCH_COMMAND") ?? $"dotnet run -c Release --project tests/Benchmarks -- {string.Join(' ', args)}".TrimEnd(),
         Commit = GitCommit(),
         Machine = MachineInfo.Collect(version),
+        PublishedPrograms = RepositoryPaths.PublishedProjects("worker", "api", "tests/CloudflareEmulator"),
     };
     Console.WriteLine($"[bench] {settings.Mode} run; logs in {logDirectory}; {TestDatabase.Description}");
 

@@ -120,9 +120,27 @@ public static class RepositoryPaths
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    /// <summary>Path of a built program's dll, e.g. ("worker", "dns-sync-worker").</summary>
+    /// <summary>
+    /// When set (by <c>make bench</c>), a folder of <c>dotnet publish</c> outputs, <c>DIR/&lt;project&gt;/&lt;assembly&gt;.dll</c>:
+    /// a program published there runs from there (as deployed, e.g. the worker's ReadyToRun code), the others from
+    /// the build output.
+    /// </summary>
+    public const string PublishedProgramsVariable = "DNS_SYNC_PUBLISHED_PROGRAMS";
+
+    /// <summary>The programs run from <see cref="PublishedProgramsVariable"/>'s folder rather than the build output.</summary>
+    public static IReadOnlyList<string> PublishedProjects(params string[] projects) =>
+        Environment.GetEnvironmentVariable(PublishedProgramsVariable) is { Length: > 0 } dir
+            ? projects.Where(p => Directory.Exists(Path.Combine(dir, p))).ToList()
+            : [];
+
+    /// <summary>Path of a built program's dll, e.g. ("worker", "dns-sync-worker"): published (see <see cref="PublishedProgramsVariable"/>) or built.</summary>
     public static string Assembly(string project, string assembly)
     {
+        if (Environment.GetEnvironmentVariable(PublishedProgramsVariable) is { Length: > 0 } published && Directory.Exists(Path.Combine(published, project)))
+        {
+            var publishedPath = Path.Combine(published, project, assembly + ".dll");
+            return File.Exists(publishedPath) ? publishedPath : throw new FileNotFoundException($"{publishedPath} is not published: run `make bench-build` first.");
+        }
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", assembly + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built: run `dotnet build DnsSync.slnx -c {Configuration}` first.");
     }

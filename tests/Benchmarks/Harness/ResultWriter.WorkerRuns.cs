@@ -14,7 +14,8 @@ internal static partial class ResultWriter
             Line();
             Line($"{first.Records:N0} first creates (A records) over {first.Zones} zones under one token, written through the api's bulk-create route (1,000 per request) with no worker running "
                  + $"({string.Join(", ", r.BulkCreate.Select(b => $"{F(b.SubmitSeconds, 1)} s"))}); then the worker(s) started and timed from the start "
-                 + "until every row was active. Each run on a fresh stack (database, emulator, api), so none inherits another's rate window.");
+                 + "until every row was active. Each run on a fresh stack (database, emulator, api), so none inherits another's rate window"
+                 + (r.BulkCreate.Max(b => b.Round) > 1 ? "; the rounds alternate 1 worker and several, and the goals take each side's median round." : "."));
             Line();
             RunTable(r.BulkCreate, Line);
         }
@@ -47,6 +48,10 @@ internal static partial class ResultWriter
         }
     }
 
+    /// <summary>The run's label, with its round when the label repeats.</summary>
+    private static string RunName(WorkerRun run, IReadOnlyList<WorkerRun> runs) =>
+        runs.Count(r => r.Label == run.Label) > 1 ? $"{run.Label}, round {run.Round}" : run.Label;
+
     private static void RunTable(IReadOnlyList<WorkerRun> runs, Action<string> line)
     {
         void Line(string text = "") => line(text);
@@ -57,7 +62,7 @@ internal static partial class ResultWriter
         {
             var wall = run.Converged ? $"{F(run.WallSeconds, 1)} s" : $"**not converged** ({F(run.WallSeconds, 0)} s)";
             var a = run.Audit;
-            Line($"| {run.Label} | {wall} | {(run.FirstRequestSeconds is { } first ? $"{F(first, 1)} s" : "—")} | {F(run.RecordsPerSecond, 0)} | {run.ProviderRequests:N0} | {F(run.RequestsPerRecord, 4)} | {run.MaxRequestsInWindow:N0} | "
+            Line($"| {RunName(run, runs)} | {wall} | {(run.FirstRequestSeconds is { } first ? $"{F(first, 1)} s" : "—")} | {F(run.RecordsPerSecond, 0)} | {run.ProviderRequests:N0} | {F(run.RequestsPerRecord, 4)} | {run.MaxRequestsInWindow:N0} | "
                  + $"{run.RateLimited} | {a.Duplicates} / {a.Orphans} / {a.Stuck} / {a.Wrong} | {(run.ProviderLimitLifted ? "lifted" : "real")} |");
         }
         Line();
@@ -67,7 +72,7 @@ internal static partial class ResultWriter
         foreach (var run in runs)
         {
             Line();
-            Line($"- {run.Label}: requests by kind: {string.Join(", ", run.RequestsByKind.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value:N0}"))}; "
+            Line($"- {RunName(run, runs)}: requests by kind: {string.Join(", ", run.RequestsByKind.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value:N0}"))}; "
                  + $"worker settings: {Settings(run.WorkerSettings)}; emulator: `{string.Join(' ', run.EmulatorArgs)}`; "
                  + $"worker peak RSS: {string.Join(", ", run.WorkerPeakRssMiB.Select(w => $"{w.Key} {F(w.Value, 0)} MiB"))}; "
                  + $"CPU seconds: {Cpu(run.CpuSeconds)}; transactions waiting for a row lock (mean of samples every 100 ms): "

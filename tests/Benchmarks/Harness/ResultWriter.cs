@@ -52,6 +52,10 @@ internal static partial class ResultWriter
         Line($"Machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {F(r.Machine.MemoryGiB, 1)} GiB RAM, {r.Machine.Os}, "
              + $"{r.Machine.Dotnet}, {r.Machine.Database}. Database, emulator, api, worker and load generator all share these cores.");
         Line();
+        Line(r.PublishedPrograms.Count == 0
+            ? "Programs: every one from its build output (`dotnet build`), not as published."
+            : $"Programs: {string.Join(", ", r.PublishedPrograms)} from `dotnet publish` output as deployed (the worker is ReadyToRun); the others from the build output.");
+        Line();
         Line("### Goals");
         Line();
         Line("| goal | target | measured | met | provider limit |");

@@ -8,6 +8,8 @@ internal sealed record BenchResults
     public required string Command { get; init; }
     public string? Commit { get; init; }
     public required MachineInfo Machine { get; init; }
+    /// <summary>Programs run from their <c>dotnet publish</c> output (as deployed) instead of the build output.</summary>
+    public IReadOnlyList<string> PublishedPrograms { get; init; } = [];
     public double TotalSeconds { get; set; }
     public List<LatencyResult> Latency { get; } = [];
     public ConvergenceResult? Convergence { get; set; }

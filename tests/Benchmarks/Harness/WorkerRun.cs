@@ -10,6 +10,9 @@ internal sealed record WorkerRun
     /// <summary>What the run is, e.g. "1 worker" or "diagnostic: 1 worker, DnsWorker__BatchSize=2000".</summary>
     public required string Label { get; init; }
 
+    /// <summary>Which round of a repeated scenario (1, 2, …); the goals take the median round.</summary>
+    public int Round { get; init; } = 1;
+
     /// <summary>A diagnostic run explains a number; no goal is checked against it.</summary>
     public bool Diagnostic { get; init; }
 

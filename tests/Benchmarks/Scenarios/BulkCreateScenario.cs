@@ -17,21 +17,25 @@ internal static class BulkCreateScenario
     public static async Task RunAsync(BenchSettings settings, BenchResults results, string logDirectory, CancellationToken cancellationToken)
     {
         var defaults = new Dictionary<string, string?>();
-        var runs = new List<(string Label, int Workers, IReadOnlyDictionary<string, string?> Settings, bool Diagnostic)>
+        var runs = new List<(string Label, int Workers, IReadOnlyDictionary<string, string?> Settings, bool Diagnostic, int Round)>();
+        // Alternating, so a drift of the machine (page cache, another process) falls on both sides alike.
+        for (var round = 1; round <= settings.BulkRounds; round++)
         {
-            ("1 worker", 1, defaults, false),
-            ($"{settings.BulkWorkers} workers", settings.BulkWorkers, defaults, false),
-        };
+            runs.Add(("1 worker", 1, defaults, false, round));
+            runs.Add(($"{settings.BulkWorkers} workers", settings.BulkWorkers, defaults, false, round));
+        }
         if (settings.DiagnosticBatchSize is { } batch)
-            runs.Add(($"diagnostic: 1 worker, DnsWorker__BatchSize={batch}", 1, new Dictionary<string, string?> { ["DnsWorker__BatchSize"] = $"{batch}" }, true));
+            runs.Add(($"diagnostic: 1 worker, DnsWorker__BatchSize={batch}", 1, new Dictionary<string, string?> { ["DnsWorker__BatchSize"] = $"{batch}" }, true, 1));
 
         for (var i = 0; i < runs.Count; i++)
         {
-            var (label, workers, workerSettings, diagnostic) = runs[i];
-            var run = await RunOnceAsync(settings, label, workers, workerSettings, diagnostic, Path.Combine(logDirectory, $"bulk-{i + 1}"), cancellationToken);
+            var (label, workers, workerSettings, diagnostic, round) = runs[i];
+            var run = await RunOnceAsync(settings, label, workers, workerSettings, diagnostic, Path.Combine(logDirectory, $"bulk-{i + 1}"), cancellationToken)
+                with { Round = round };
             results.BulkCreate.Add(run);
+            var roundLabel = settings.BulkRounds > 1 && !diagnostic ? $"{label}, round {round}" : label;
             foreach (var (worker, mib) in run.WorkerPeakRssMiB)
-                results.Memory.PeakRssMiB[$"{worker}, after bulk create ({label}) (6)"] = mib;
+                results.Memory.PeakRssMiB[$"{worker}, after bulk create ({roundLabel}) (6)"] = mib;
         }
     }
 
