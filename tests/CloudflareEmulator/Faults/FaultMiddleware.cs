@@ -56,38 +56,16 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
     /// <summary>Runs the real handler into a buffer and holds its reply: the change is committed before the client can learn it.</summary>
     private async Task ApplyThenHangAsync(HttpContext http, int hangMs, CancellationToken cancellationToken)
     {
-        var original = http.Response.Body;
-        using var buffer = new MemoryStream();
-        http.Response.Body = buffer;
-        try
-        {
-            await next(http);
-        }
-        finally
-        {
-            http.Response.Body = original;
-        }
-
+        using var buffer = await ApplyIntoBufferAsync(http);
         if (!await DelayAsync(hangMs, cancellationToken)) return;
         buffer.Position = 0;
-        await buffer.CopyToAsync(original, cancellationToken);
+        await buffer.CopyToAsync(http.Response.Body, cancellationToken);
     }
 
     /// <summary>Runs the real handler into a buffer, then throws its reply away: the change is committed, the client never learns it.</summary>
     private async Task ApplyThenFailAsync(HttpContext http, FaultKind kind)
     {
-        var original = http.Response.Body;
-        using var buffer = new MemoryStream();
-        http.Response.Body = buffer;
-        try
-        {
-            await next(http);
-        }
-        finally
-        {
-            http.Response.Body = original;
-        }
-
+        using var buffer = await ApplyIntoBufferAsync(http);
         if (kind == FaultKind.ApplyThenTruncated200)
         {
             var body = buffer.ToArray();
@@ -107,6 +85,23 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
 
         http.Response.Clear();
         await Cf.WriteFailAsync(http, new CfError(500, 500, "Emulated server error after the change was applied"));
+    }
+
+    /// <summary>Runs the real handler (the change is committed) with its reply written to a buffer instead of the client.</summary>
+    private async Task<MemoryStream> ApplyIntoBufferAsync(HttpContext http)
+    {
+        var original = http.Response.Body;
+        var buffer = new MemoryStream();
+        http.Response.Body = buffer;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            http.Response.Body = original;
+        }
+        return buffer;
     }
 
     private static async Task<bool> DelayAsync(int milliseconds, CancellationToken cancellationToken)
