@@ -50,6 +50,7 @@ internal static class DnsWorkerRegistration
         services.AddSingleton<CloudflareClient>();
         services.AddSingleton<CredentialStore>();
 
+        services.AddSingleton<PartialBatchPacer>();
         services.AddSingleton<RecordClaimer>();
         services.AddSingleton<RecordWriteBack>();
         services.AddSingleton<Installation>();

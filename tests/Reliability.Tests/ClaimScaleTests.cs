@@ -80,7 +80,8 @@ public sealed class ClaimScaleTests
 
             // The worker's whole claim (locking read, lease update, read of the claimed rows), timed three times.
             await using var dataSource = new MySqlDataSource(connectionString);
-            var claimer = new RecordClaimer(dataSource, Options.Create(new DnsWorkerOptions { BatchSize = Batch, LeaseSec = 60, InstanceId = "scale-test" }), TimeProvider.System);
+            var claimer = new RecordClaimer(dataSource, Options.Create(new DnsWorkerOptions { BatchSize = Batch, LeaseSec = 60, InstanceId = "scale-test" }),
+                Options.Create(new CloudflareOptions()), new PartialBatchPacer(Options.Create(new CloudflareOptions()), TimeProvider.System), TimeProvider.System);
             var claimMs = new List<double>();
             for (var i = 0; i < 3; i++)
             {

@@ -77,6 +77,44 @@ public sealed class ClaimTests : HarnessTest
     }
 
     [Test]
+    public async Task A_zone_whose_due_rows_do_not_fill_a_batch_is_left_when_the_pacer_says_wait_and_a_full_one_never_asks()
+    {
+        await h.ExecuteAsync("INSERT INTO domains (domain, status) VALUES ('second.test', 'active')");
+        var second = (await h.QueryAsync<long>("SELECT id FROM domains WHERE domain = 'second.test'")).Single();
+        var key = (await h.QueryAsync<long>("SELECT api_key_id FROM domain_dns_providers WHERE domain_id = @DomainId", new { h.DomainId })).Single();
+        await h.ExecuteAsync("""
+            INSERT INTO domain_dns_providers (domain_id, provider, provider_zone_id, api_key_id, status)
+            VALUES (@second, 'cloudflare', 'zone-two', @key, 'active')
+            """, new { second, key });
+        // The main zone: 2 due rows (partial for a batch of 3), the oldest; the second zone: 3 due rows (full).
+        var partial = new[] { await h.InsertAsync("A", "p1", "192.0.2.1"), await h.InsertAsync("A", "p2", "192.0.2.1") };
+        var full = new List<long>();
+        for (var i = 0; i < 3; i++) full.Add(await h.InsertAsync("A", $"f{i}", "192.0.2.1"));
+        await h.ExecuteAsync("UPDATE domain_dns_records SET domain_id = @second WHERE id IN @full", new { second, full });
+        await h.ExecuteAsync("UPDATE domain_dns_records SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 1 MINUTE WHERE id IN @partial", new { partial });
+
+        var asked = new List<long>();
+        async Task<List<long>> TakeAsync(Func<long, bool> pacer)
+        {
+            await using var connection = new MySqlConnection(h.ConnectionString);
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+            var due = await RecordClaimer.SelectDueAsync(connection, transaction, batch: 6, zones: 8, CancellationToken.None, pacer, fullBatch: 3);
+            await transaction.RollbackAsync();
+            return due.Select(d => d.Id).ToList();
+        }
+        var held = await TakeAsync(k => { asked.Add(k); return false; });
+        var let = await TakeAsync(_ => true);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(held, Is.EqualTo(full), "the partial zone waits; the full batch goes regardless");
+            Assert.That(asked, Is.EqualTo(new[] { key }), "asked once, for the partial zone's key");
+            Assert.That(let, Is.EqualTo(partial.Concat(full)), "with a token the partial zone goes first, being the oldest");
+        });
+    }
+
+    [Test]
     public async Task Claim_takes_the_oldest_due_rows_first_up_to_the_batch_size()
     {
         var ids = new List<long>();

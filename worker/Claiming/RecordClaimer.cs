@@ -10,7 +10,8 @@ namespace DnsSync.Worker.Claiming;
 /// Claims due rows under a lease (outcomes are written by <see cref="RecordWriteBack"/>), and the reads around a
 /// claim: the rows sharing a claimed row's name, and the counts behind the metrics.
 /// </summary>
-internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWorkerOptions> options, TimeProvider time)
+internal sealed class RecordClaimer(
+    MySqlDataSource dataSource, IOptions<DnsWorkerOptions> options, IOptions<CloudflareOptions> cloudflare, PartialBatchPacer pacer, TimeProvider time)
 {
     private string Instance => options.Value.InstanceId;
 
@@ -57,23 +58,40 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         WHERE id IN @Ids
         """;
 
+    /// <summary>The API key of each zone's binding (none for an unbound zone).</summary>
+    internal const string ZoneKeysSql = "SELECT domain_id, api_key_id FROM domain_dns_providers WHERE domain_id IN @Domains";
+
     /// <summary>
     /// Locks up to <paramref name="batch"/> due rows, taken zone by zone: the zones of the oldest due rows first (at
     /// most <paramref name="zones"/>), and from each zone as many of its due rows as the batch still holds. A pass
     /// therefore carries whole zone batches (one provider request per zone and BatchLimit changes) rather than the
     /// oldest rows of every zone mixed, which would spend one request on a handful of changes in each zone.
     /// </summary>
+    /// <param name="partial">
+    /// Asked, with the zone's API key, before a zone's rows are taken when they are all its due rows and fewer than
+    /// <paramref name="fullBatch"/>; false leaves them for a later pass (locks released at commit, nothing written).
+    /// Null takes every zone.
+    /// </param>
     internal static async Task<List<(long Id, string Status, int AttemptCount)>> SelectDueAsync(
-        MySqlConnection connection, MySqlTransaction transaction, int batch, int zones, CancellationToken cancellationToken)
+        MySqlConnection connection, MySqlTransaction transaction, int batch, int zones, CancellationToken cancellationToken,
+        Func<long, bool>? partial = null, int fullBatch = int.MaxValue)
     {
-        var domains = await connection.QueryAsync<long>(new CommandDefinition(
-            SelectDueZonesSql, new { Scan = batch, Zones = zones }, transaction, cancellationToken: cancellationToken));
+        var domains = (await connection.QueryAsync<long>(new CommandDefinition(
+            SelectDueZonesSql, new { Scan = batch, Zones = zones }, transaction, cancellationToken: cancellationToken))).ToList();
+        var keys = partial is null || domains.Count == 0
+            ? new Dictionary<long, long>()
+            : (await connection.QueryAsync<(long DomainId, long ApiKeyId)>(new CommandDefinition(
+                ZoneKeysSql, new { Domains = domains }, transaction, cancellationToken: cancellationToken))).ToDictionary(k => k.DomainId, k => k.ApiKeyId);
         var due = new List<(long Id, string Status, int AttemptCount)>();
         foreach (var domain in domains)
         {
             if (due.Count >= batch) break;
-            due.AddRange(await connection.QueryAsync<(long, string, int)>(new CommandDefinition(
-                SelectDueSql, new { Domain = domain, Batch = batch - due.Count }, transaction, cancellationToken: cancellationToken)));
+            var room = batch - due.Count;
+            var rows = (await connection.QueryAsync<(long, string, int)>(new CommandDefinition(
+                SelectDueSql, new { Domain = domain, Batch = room }, transaction, cancellationToken: cancellationToken))).ToList();
+            var isPartial = rows.Count > 0 && rows.Count < room && rows.Count < fullBatch;
+            if (isPartial && partial is not null && keys.TryGetValue(domain, out var key) && !partial(key)) continue;
+            due.AddRange(rows);
         }
         return due;
     }
@@ -93,7 +111,8 @@ internal sealed class RecordClaimer(MySqlDataSource dataSource, IOptions<DnsWork
         List<(long Id, string Status, int AttemptCount)> due;
         await using (var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken))
         {
-            due = await SelectDueAsync(connection, transaction, o.BatchSize, o.MaxParallelZones, cancellationToken);
+            due = await SelectDueAsync(connection, transaction, o.BatchSize, o.MaxParallelZones, cancellationToken,
+                pacer.TryTake, Math.Min(o.BatchSize, cloudflare.Value.BatchLimit));
             if (due.Count == 0) return [];
 
             // From here on no cancellation: a claim committed but never read would strand its rows until the lease ends.
